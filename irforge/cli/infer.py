@@ -1,0 +1,61 @@
+"""`irforge infer MODEL.xml --input IN --output OUT [--device CPU|reference]`: run any IR on saved inputs."""
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+import numpy as np
+
+from irforge.errors import IrforgeError, OptionError
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="irforge infer", description="Run an IR on inputs saved as .npy / .npz.")
+    p.add_argument("model", help="the IR .xml (its .bin beside it)")
+    p.add_argument("--input", required=True, help="input.npy (one input), input.npz (by input name), "
+                                                  "or name=file.npy,name2=file2.npy")
+    p.add_argument("--output", required=True, help="output .npz (every output, by name) or .npy (the first)")
+    p.add_argument("--device", default="reference", help="reference (irforge's runtime) or CPU (OpenVINO)")
+    return p
+
+
+def load_inputs(spec: str) -> dict[str, np.ndarray] | list[np.ndarray]:
+    if "=" in spec:
+        return {k: np.load(v) for k, v in (item.split("=", 1) for item in spec.split(","))}
+    path = Path(spec)
+    if not path.exists():
+        raise OptionError("--input", spec, "an existing .npy or .npz file")
+    if path.suffix == ".npz":
+        with np.load(path) as data:
+            return {k: data[k] for k in data.files}
+    return [np.load(path)]
+
+
+def run(model: str, inputs, device: str) -> dict[str, np.ndarray]:
+    if device.lower() == "reference":
+        from irforge.runtime import compile_model
+        return compile_model(model)(inputs)
+    try:
+        import openvino as ov
+    except ImportError:
+        raise OptionError("--device", device, "reference, or install openvino for CPU") from None
+    core = ov.Core()
+    compiled = core.compile_model(core.read_model(model), device.upper(), {"INFERENCE_PRECISION_HINT": "f32"})
+    result = compiled(inputs)
+    return {(o.get_any_name() if o.get_names() else f"output{i}"): np.asarray(result[o])
+            for i, o in enumerate(compiled.outputs)}
+
+
+def infer_main(argv: list[str]) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        outputs = run(args.model, load_inputs(args.input), args.device)
+        if args.output.endswith(".npy"):
+            np.save(args.output, next(iter(outputs.values())))
+        else:
+            np.savez(args.output, **outputs)
+        return 0
+    except IrforgeError as e:
+        print(f"[ ERROR ] {e}", file=sys.stderr)
+        return 1

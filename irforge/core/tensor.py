@@ -1,0 +1,100 @@
+"""Constant payloads: an in-memory numpy array, or a byte range of a file that stays on disk until it is needed."""
+from __future__ import annotations
+
+import mmap
+import os
+from dataclasses import dataclass
+from functools import lru_cache
+
+import numpy as np
+
+from .element_type import ElementType
+
+
+@dataclass(frozen=True, slots=True)
+class FileSlice:
+    """`nbytes` bytes at `offset` of `path`, already in the IR's storage layout (little-endian, packed sub-byte).
+
+    Weights of big models are referenced this way so that conversion never holds them in memory: the IR writer
+    copies the byte range, and `array()` memory-maps it when a pass or the runtime needs the values.
+    """
+
+    path: str
+    offset: int
+    nbytes: int
+
+    def buffer(self) -> memoryview:
+        if self.nbytes == 0:
+            return memoryview(b"")
+        view = _mapped(os.path.realpath(self.path))
+        if self.offset + self.nbytes > len(view):
+            from irforge.errors import InputError
+            raise InputError(f"weights run past the end of the file ({self.offset + self.nbytes} > {len(view)} bytes)",
+                             path=self.path, offset=self.offset)
+        return view[self.offset:self.offset + self.nbytes]
+
+
+@lru_cache(maxsize=64)
+def _mapped(path: str) -> memoryview:
+    with open(path, "rb") as f:
+        if os.fstat(f.fileno()).st_size == 0:
+            return memoryview(b"")
+        return memoryview(mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ))
+
+
+def storage_nbytes(element_type: ElementType, count: int) -> int:
+    """Bytes the IR needs for `count` elements (sub-byte types are packed)."""
+    if element_type == ElementType.string:
+        raise ValueError("string constants have variable size")
+    return (count * element_type.bits + 7) // 8
+
+
+def pack(array: np.ndarray, element_type: ElementType) -> bytes | memoryview:
+    """Values (held unpacked, see ElementType.numpy) -> the IR's byte layout for that element type."""
+    if element_type == ElementType.string:
+        return _pack_strings(array)
+    if element_type == ElementType.bf16:
+        return (np.ascontiguousarray(array, np.float32).view(np.uint32) >> 16).astype("<u2").tobytes()
+    if element_type.bits >= 8:
+        data = np.ascontiguousarray(array, dtype=element_type.numpy.newbyteorder("<"))
+        return memoryview(data).cast("B") if data.size else b""
+    flat = np.ascontiguousarray(array).reshape(-1).astype(np.uint8) & ((1 << element_type.bits) - 1)
+    if element_type == ElementType.u1:  # u1 is packed MSB first
+        return np.packbits(flat.astype(bool)).tobytes()
+    if flat.size % 2:  # 4-bit types: low nibble first
+        flat = np.append(flat, 0)
+    return (flat[0::2] | (flat[1::2] << 4)).astype(np.uint8).tobytes()
+
+
+def unpack(buffer: bytes | memoryview, element_type: ElementType, shape: tuple[int, ...]) -> np.ndarray:
+    """The IR's byte layout -> a read-only numpy array (no copy for types of 8 bits and more)."""
+    count = int(np.prod(shape, dtype=np.int64))
+    if element_type == ElementType.string:
+        return _unpack_strings(buffer, shape)
+    if element_type == ElementType.bf16:
+        raw = np.frombuffer(buffer, "<u2", count).astype(np.uint32) << 16
+        return raw.view(np.float32).reshape(shape)
+    if element_type.bits >= 8:
+        return np.frombuffer(buffer, element_type.numpy.newbyteorder("<"), count).reshape(shape)
+    raw = np.frombuffer(buffer, np.uint8)
+    if element_type == ElementType.u1:
+        return np.unpackbits(raw)[:count].reshape(shape)
+    nibbles = np.stack([raw & 0xF, raw >> 4], axis=1).reshape(-1)[:count]
+    if element_type == ElementType.i4:
+        return ((nibbles.astype(np.int8) ^ 8) - 8).reshape(shape)
+    return nibbles.reshape(shape)
+
+
+def _pack_strings(array: np.ndarray) -> bytes:
+    items = [s.encode() if isinstance(s, str) else bytes(s) for s in np.asarray(array, dtype=object).reshape(-1)]
+    ends = np.cumsum([0] + [len(b) for b in items])
+    return np.int32(len(items)).tobytes() + ends.astype("<i4").tobytes() + b"".join(items)
+
+
+def _unpack_strings(buffer: bytes | memoryview, shape: tuple[int, ...]) -> np.ndarray:
+    data = bytes(buffer)
+    count = int(np.frombuffer(data, "<i4", 1)[0])
+    ends = np.frombuffer(data, "<i4", count + 1, 4)
+    base = 4 * (count + 2)
+    out = np.array([data[base + ends[i]:base + ends[i + 1]].decode() for i in range(count)], dtype=object)
+    return out.reshape(shape)

@@ -1,0 +1,194 @@
+"""Neural-network layers: convolutions, pooling, normalization, Gemm, softmax."""
+from __future__ import annotations
+
+import numpy as np
+
+from irforge import ops
+from irforge.core.graph import Output
+from irforge.ops import AutoPad, RoundingType
+
+from ..node import OnnxNode
+from .generic import i64
+from .tensor import flatten_shape
+
+AUTO_PAD = {"NOTSET": AutoPad.EXPLICIT, "SAME_UPPER": AutoPad.SAME_UPPER, "SAME_LOWER": AutoPad.SAME_LOWER,
+            "VALID": AutoPad.VALID}
+
+
+def _window_attrs(n: OnnxNode, spatial: int) -> dict:
+    pads = n.ints("pads", [0] * 2 * spatial)
+    auto_pad = n.attr("auto_pad", "NOTSET")
+    if auto_pad not in AUTO_PAD:
+        raise n.error(f"auto_pad {auto_pad!r} is not one of {list(AUTO_PAD)}")
+    return dict(strides=tuple(n.ints("strides", [1] * spatial)), pads_begin=tuple(pads[:spatial]),
+                pads_end=tuple(pads[spatial:]), auto_pad=AUTO_PAD[auto_pad])
+
+
+def _spatial_rank(n: OnnxNode, x: Output, kernel_from: Output | None = None) -> int:
+    if n.has_attr("kernel_shape"):
+        return len(n.ints("kernel_shape"))
+    for t in (kernel_from, x):
+        if t is not None and t.shape.rank is not None:
+            return t.shape.rank - 2
+    raise n.error("the spatial rank is unknown (no kernel_shape and inputs of unknown rank)")
+
+
+def channel_shape(rank: int, axis: int = 1) -> np.ndarray:
+    """Target shape that puts a 1-D per-channel vector on `axis` of a rank-`rank` tensor: [1, -1, 1, 1]."""
+    shape = [1] * rank
+    shape[axis] = -1
+    return i64(shape)
+
+
+def add_bias(n: OnnxNode, y: Output, bias: Output | None) -> Output:
+    if bias is None:
+        return y
+    rank = y.shape.rank if y.shape.rank is not None else 4
+    b = n.out(ops.Reshape(special_zero=False), bias, n.const(channel_shape(rank)))
+    return n.out(ops.Add(), y, b)
+
+
+def grouped_weights(n: OnnxNode, w: Output, groups: int) -> Output:
+    """Split the first weight axis into groups: Conv [O, C/G, *K] -> [G, O/G, C/G, *K];
+    ConvTranspose [C, O/G, *K] -> [G, C/G, O/G, *K]."""
+    if not w.shape.is_static:
+        raise n.error(f"grouped convolution needs weights of a known shape, got [{w.shape}]")
+    dims = w.shape.to_static()
+    return n.out(ops.Reshape(), w, n.const(i64([groups, dims[0] // groups, *dims[1:]])))
+
+
+def conv(n: OnnxNode) -> list[Output]:
+    x, w = n.input(0), n.input(1)
+    spatial = _spatial_rank(n, x, w)
+    attrs = _window_attrs(n, spatial)
+    attrs["dilations"] = tuple(n.ints("dilations", [1] * spatial))
+    groups = n.attr("group", 1)
+    if groups == 1:
+        y = n.out(ops.Convolution(**attrs), x, w)
+    else:
+        y = n.out(ops.GroupConvolution(**attrs), x, grouped_weights(n, w, groups))
+    return [add_bias(n, y, n.optional(2))]
+
+
+def conv_transpose(n: OnnxNode) -> list[Output]:
+    x, w = n.input(0), n.input(1)
+    spatial = _spatial_rank(n, x, w)
+    attrs = _window_attrs(n, spatial)
+    attrs["dilations"] = tuple(n.ints("dilations", [1] * spatial))
+    attrs["output_padding"] = tuple(n.ints("output_padding", [0] * spatial))
+    groups = n.attr("group", 1)
+    extra: list[Output] = []
+    if n.has_attr("output_shape"):
+        out_shape = n.ints("output_shape")[-spatial:]
+        extra = [n.const(i64(out_shape))]
+        if attrs["auto_pad"] == AutoPad.EXPLICIT:
+            # ONNX: with output_shape the pads are derived; total = stride*(in-1) + out_pad + eff_k - out,
+            # split so that the end gets the extra one (SAME_UPPER) unless auto_pad says SAME_LOWER.
+            attrs["auto_pad"] = AutoPad.SAME_UPPER
+    if groups == 1:
+        y = n.out(ops.ConvolutionBackpropData(**attrs), x, w, *extra)
+    else:
+        y = n.out(ops.GroupConvolutionBackpropData(**attrs), x, grouped_weights(n, w, groups), *extra)
+    return [add_bias(n, y, n.optional(2))]
+
+
+def _pool_attrs(n: OnnxNode, x: Output) -> dict:
+    kernel = n.ints("kernel_shape")
+    if not kernel:
+        raise n.error("kernel_shape is required")
+    attrs = _window_attrs(n, len(kernel))
+    attrs["kernel"] = tuple(kernel)
+    # ONNX ceil_mode drops a last window that would start in the end padding, as PyTorch does.
+    attrs["rounding_type"] = RoundingType.CEIL_TORCH if n.attr("ceil_mode", 0) else RoundingType.FLOOR
+    return attrs
+
+
+def max_pool(n: OnnxNode) -> list[Output]:
+    x = n.input(0)
+    attrs = _pool_attrs(n, x)
+    attrs["dilations"] = tuple(n.ints("dilations", [1] * len(attrs["kernel"])))
+    if n.attr("storage_order", 0):
+        raise n.error("storage_order=1 (column-major indices) is not supported")
+    node = n.add(ops.MaxPool(**attrs, axis=0), x)
+    return [node.outputs[0], node.outputs[1]] if n.output_used(1) else [node.outputs[0]]
+
+
+def average_pool(n: OnnxNode) -> list[Output]:
+    x = n.input(0)
+    attrs = _pool_attrs(n, x)
+    if any(d != 1 for d in n.ints("dilations", [1] * len(attrs["kernel"]))):
+        raise n.error("AveragePool with dilations is not supported")
+    return [n.out(ops.AvgPool(**attrs, exclude_pad=not n.attr("count_include_pad", 0)), x)]
+
+
+def _global(op_class):
+    def translate(n: OnnxNode) -> list[Output]:
+        x = n.input(0)
+        if x.shape.rank is None:
+            raise n.error("global pooling needs an input of known rank")
+        return [n.out(op_class(keep_dims=True), x, n.const(i64(list(range(2, x.shape.rank)))))]
+    return translate
+
+
+global_average_pool = _global(ops.ReduceMean)
+global_max_pool = _global(ops.ReduceMax)
+
+
+def batch_normalization(n: OnnxNode) -> list[Output]:
+    if n.attr("training_mode", 0):
+        raise n.error("training_mode=1 is not an inference model")
+    x, scale, bias, mean, var = (n.input(i) for i in range(5))
+    return [n.out(ops.BatchNormInference(epsilon=float(n.attr("epsilon", 1e-5))), x, scale, bias, mean, var)]
+
+
+def lrn(n: OnnxNode) -> list[Output]:
+    size = n.attr("size")
+    if size is None:
+        raise n.error("size is required")
+    return [n.out(ops.LRN(alpha=float(n.attr("alpha", 1e-4)), beta=float(n.attr("beta", 0.75)),
+                          bias=float(n.attr("bias", 1.0)), size=int(size)), n.input(0), n.const(i64([1])))]
+
+
+def gemm(n: OnnxNode) -> list[Output]:
+    """Y = alpha * op(A) @ op(B) + beta * C."""
+    a, b = n.input(0), n.input(1)
+    y = n.out(ops.MatMul(transpose_a=bool(n.attr("transA", 0)), transpose_b=bool(n.attr("transB", 0))), a, b)
+    alpha, beta = float(n.attr("alpha", 1.0)), float(n.attr("beta", 1.0))
+    if alpha != 1.0:
+        y = n.out(ops.Multiply(), y, n.const(np.array(alpha, y.element_type.numpy)))
+    c = n.optional(2)
+    if c is not None:
+        if beta != 1.0:
+            c = n.out(ops.Multiply(), c, n.const(np.array(beta, c.element_type.numpy)))
+        y = n.out(ops.Add(), y, c)
+    return [y]
+
+
+def matmul(n: OnnxNode) -> list[Output]:
+    return [n.out(ops.MatMul(), n.input(0), n.input(1))]
+
+
+def _flatten_2d_apply(n: OnnxNode, x: Output, axis: int, op) -> Output:
+    """Softmax-1 / LogSoftmax-1: coerce to 2-D at `axis`, apply over the last axis, restore the shape."""
+    flat = n.out(ops.Reshape(), x, flatten_shape(n, x, axis) if axis else n.const(i64([1, -1])))
+    y = n.out(op(axis=1), flat)
+    return n.out(ops.Reshape(), y, n.out(ops.ShapeOf(), x))
+
+
+def _softmax_like(op_class):
+    def translate(n: OnnxNode) -> list[Output]:
+        x = n.input(0)
+        if n.opset >= 13:
+            return [n.out(op_class(axis=int(n.attr("axis", -1))), x)]
+        axis = int(n.attr("axis", 1))
+        if x.shape.rank is None:
+            raise n.error("Softmax before opset 13 needs an input of known rank")
+        axis = axis + x.shape.rank if axis < 0 else axis
+        if axis == x.shape.rank - 1:
+            return [n.out(op_class(axis=axis), x)]
+        return [_flatten_2d_apply(n, x, axis, op_class)]
+    return translate
+
+
+softmax = _softmax_like(ops.Softmax)
+log_softmax = _softmax_like(ops.LogSoftmax)

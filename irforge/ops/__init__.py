@@ -1,0 +1,12 @@
+"""The OpenVINO opset: one frozen dataclass per op (attributes, shape/type inference, numpy evaluation)."""
+from .activation import *  # noqa: F401,F403
+from .base import AutoPad, Constant, Op, Parameter, Result, RoundingType, TensorInfo  # noqa: F401
+from .convolution import *  # noqa: F401,F403
+from .elementwise import *  # noqa: F401,F403
+from .indexing import *  # noqa: F401,F403
+from .matmul import *  # noqa: F401,F403
+from .normalization import *  # noqa: F401,F403
+from .opset import OPSET, find_op  # noqa: F401
+from .pooling import *  # noqa: F401,F403
+from .reduction import *  # noqa: F401,F403
+from .shape_ops import *  # noqa: F401,F403
