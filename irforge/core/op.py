@@ -61,8 +61,10 @@ class Op:
         return self.VERSION
 
     def attributes(self) -> dict[str, Any]:
-        """The IR attributes (the dataclass fields that are not marked `ir=False`)."""
-        return {f.name: getattr(self, f.name) for f in fields(self) if f.metadata.get("ir", True)}
+        """The IR attributes by their IR names: the dataclass fields not marked `ir=False`; a field whose IR name
+        is not a Python identifier (AvgPool's `exclude-pad`) gives it as metadata `ir_name`."""
+        return {f.metadata.get("ir_name", f.name): getattr(self, f.name)
+                for f in fields(self) if f.metadata.get("ir", True)}
 
     @property
     def type_name(self) -> str:

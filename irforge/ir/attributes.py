@@ -51,12 +51,13 @@ def parse_attributes(cls: type[Op], data: dict[str, str]) -> dict[str, Any]:
     hints = _hints(cls)
     out: dict[str, Any] = {}
     for f in fields(cls):
-        if not f.metadata.get("ir", True) or f.name not in data:
+        key = f.metadata.get("ir_name", f.name)
+        if not f.metadata.get("ir", True) or key not in data:
             continue
         try:
-            out[f.name] = parse_value(hints[f.name], data[f.name])
+            out[f.name] = parse_value(hints[f.name], data[key])
         except (ValueError, KeyError) as e:
-            raise ValueError(f"attribute {f.name}={data[f.name]!r}: {e}") from None
+            raise ValueError(f"attribute {key}={data[key]!r}: {e}") from None
     return out
 
 

@@ -203,16 +203,18 @@ class ConvolutionBackpropData(Op):
             buf[dst] += np.moveaxis(src, -1, 1)
         begins, sizes = [], []
         for i in range(rank):
-            if output_shape is not None:
-                size = int(np.asarray(output_shape).reshape(-1)[i])
+            # Where the output window starts inside the full scatter result (checked against the runtime):
+            # SAME_UPPER puts the odd pad at the start, SAME_LOWER at the end; explicit pads crop pads_begin.
+            if output_shape is not None or self.auto_pad in (AutoPad.SAME_UPPER, AutoPad.SAME_LOWER):
+                size = int(np.asarray(output_shape).reshape(-1)[i]) if output_shape is not None \
+                    else data.shape[2 + i] * self.strides[i]
                 total = full[i] + self._out_pad(i) - size
-                begin = total - total // 2 if self.auto_pad == AutoPad.SAME_LOWER else total // 2
-                if self.auto_pad == AutoPad.EXPLICIT and self.pads_begin:
+                if self.auto_pad == AutoPad.SAME_UPPER:
+                    begin = total - total // 2
+                elif self.auto_pad == AutoPad.SAME_LOWER:
                     begin = total // 2
-            elif self.auto_pad in (AutoPad.SAME_UPPER, AutoPad.SAME_LOWER):
-                size = data.shape[2 + i] * self.strides[i]
-                total = full[i] + self._out_pad(i) - size
-                begin = total - total // 2 if self.auto_pad == AutoPad.SAME_LOWER else total // 2
+                else:
+                    begin = self._pads(i)[0]
             else:
                 b, e = self._pads(i)
                 begin, size = b, full[i] - b - e + self._out_pad(i)

@@ -1,7 +1,7 @@
 """Pooling: MaxPool (values and indices), AvgPool, AdaptiveAvgPool, AdaptiveMaxPool."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -114,7 +114,7 @@ class AvgPool(_Pool):
     """opset1 AvgPool. exclude-pad: the divisor counts only input elements, not padding."""
 
     TYPE = "AvgPool"
-    exclude_pad: bool = False
+    exclude_pad: bool = field(default=False, metadata={"ir_name": "exclude-pad"})
 
     def infer(self, x: TensorInfo) -> list[TensorInfo]:
         return [TensorInfo(x.element_type, self._out_shape(x))]

@@ -81,10 +81,9 @@ def conv_transpose(n: OnnxNode) -> list[Output]:
     if n.has_attr("output_shape"):
         out_shape = n.ints("output_shape")[-spatial:]
         extra = [n.const(i64(out_shape))]
-        if attrs["auto_pad"] == AutoPad.EXPLICIT:
-            # ONNX: with output_shape the pads are derived; total = stride*(in-1) + out_pad + eff_k - out,
-            # split so that the end gets the extra one (SAME_UPPER) unless auto_pad says SAME_LOWER.
-            attrs["auto_pad"] = AutoPad.SAME_UPPER
+        # ONNX derives the pads from output_shape: SAME_UPPER puts the odd one at the end (OpenVINO's
+        # SAME_LOWER crop), NOTSET and SAME_LOWER at the start (OpenVINO's SAME_UPPER crop).
+        attrs["auto_pad"] = AutoPad.SAME_LOWER if attrs["auto_pad"] == AutoPad.SAME_UPPER else AutoPad.SAME_UPPER
     if groups == 1:
         y = n.out(ops.ConvolutionBackpropData(**attrs), x, w, *extra)
     else:

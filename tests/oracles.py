@@ -1,0 +1,158 @@
+"""Independent oracles for the tests: the real OpenVINO runtime reading our IR, onnxruntime, and helpers that
+convert a model and hold both runtimes against the oracle. Each import is optional: a test that needs an
+absent oracle is skipped with the reason."""
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+from typing import Any, Sequence
+
+import numpy as np
+import pytest
+
+import irforge
+from irforge.core.graph import Graph, Output
+from irforge.core.op import Op
+
+F32_HINT = {"INFERENCE_PRECISION_HINT": "f32"}
+
+
+def openvino():
+    return pytest.importorskip("openvino")
+
+
+def onnxruntime():
+    return pytest.importorskip("onnxruntime")
+
+
+def run_openvino(xml: str | os.PathLike, feeds: Sequence[np.ndarray] | dict[str, np.ndarray]) -> list[np.ndarray]:
+    """The real OpenVINO runtime reading our IR (f32 precision: this CPU defaults to bf16)."""
+    ov = openvino()
+    core = ov.Core()
+    compiled = core.compile_model(core.read_model(str(xml)), "CPU", F32_HINT)
+    request = compiled.create_infer_request()
+    if isinstance(feeds, dict):
+        for name, value in feeds.items():
+            request.set_tensor(compiled.input(name), ov.Tensor(np.ascontiguousarray(value)))
+    else:
+        for i, value in enumerate(feeds):
+            request.set_tensor(compiled.input(i), ov.Tensor(np.ascontiguousarray(value)))
+    request.infer()
+    return [request.get_tensor(o).data.copy() for o in compiled.outputs]
+
+
+def openvino_output_names(xml: str | os.PathLike) -> list[str]:
+    ov = openvino()
+    model = ov.Core().read_model(str(xml))
+    return [o.get_any_name() for o in model.outputs]
+
+
+def run_reference(xml_or_graph, feeds) -> list[np.ndarray]:
+    return list(irforge.compile_model(xml_or_graph)(feeds).values())
+
+
+def run_onnxruntime(model, feeds: Sequence[np.ndarray]) -> list[np.ndarray]:
+    ort = onnxruntime()
+    data = model if isinstance(model, (str, os.PathLike)) else model.SerializeToString()
+    options = ort.SessionOptions()
+    options.log_severity_level = 3
+    sess = ort.InferenceSession(str(data) if isinstance(data, Path) else data, options,
+                                providers=["CPUExecutionProvider"])
+    return sess.run(None, {i.name: f for i, f in zip(sess.get_inputs(), feeds)})
+
+
+def assert_close(got: np.ndarray, expected: np.ndarray, rtol: float = 1e-4, atol: float = 1e-5,
+                 what: str = "") -> None:
+    """Elementwise |got - expected| <= atol + rtol * |expected| (same shape; exact for ints and bools)."""
+    got, expected = np.asarray(got), np.asarray(expected)
+    assert got.shape == expected.shape, f"{what}: shape {got.shape} != expected {expected.shape}"
+    if expected.dtype.kind in "biuU" or expected.dtype == object:
+        np.testing.assert_array_equal(got, expected, err_msg=what)
+        return
+    np.testing.assert_allclose(got.astype(np.float64), expected.astype(np.float64), rtol=rtol, atol=atol,
+                               err_msg=what, equal_nan=True)
+
+
+def random_feeds(shapes_types: Sequence[tuple[Sequence[int], Any]], seed: int = 0) -> list[np.ndarray]:
+    rng = np.random.default_rng(seed)
+    out = []
+    for shape, dtype in shapes_types:
+        dtype = np.dtype(dtype)
+        if dtype.kind == "f":
+            out.append(rng.standard_normal(shape).astype(dtype))
+        elif dtype == np.bool_:
+            out.append(rng.integers(0, 2, shape).astype(bool))
+        else:
+            out.append(rng.integers(0, 5, shape).astype(dtype))
+    return out
+
+
+def check_onnx_model(model, feeds: Sequence[np.ndarray], tmp_path: Path, rtol: float = 1e-4, atol: float = 1e-5,
+                     **options) -> Graph:
+    """Convert an ONNX model (path or ModelProto) with irforge, save the IR, and require the OpenVINO runtime and
+    the reference runtime to match onnxruntime on `feeds`. Returns the converted graph."""
+    import onnx
+    if not isinstance(model, (str, os.PathLike)):
+        path = tmp_path / "model.onnx"
+        onnx.save(model, str(path))
+        model = path
+    expected = run_onnxruntime(model, feeds)
+    graph = irforge.convert_model(str(model), **options)
+    xml, _ = irforge.save_model(graph, tmp_path / "ir" / "model.xml")
+    got_ov = run_openvino(xml, list(feeds))
+    got_ref = run_reference(xml, list(feeds))
+    assert len(got_ov) == len(expected), f"OpenVINO gives {len(got_ov)} outputs, onnxruntime {len(expected)}"
+    for i, (ov_out, ref_out, exp) in enumerate(zip(got_ov, got_ref, expected)):
+        assert_close(ov_out, exp, rtol, atol, f"output {i}: OpenVINO vs onnxruntime")
+        assert_close(ref_out, exp, rtol, atol, f"output {i}: reference runtime vs onnxruntime")
+    return graph
+
+
+def single_op_graph(op: Op, inputs: Sequence[np.ndarray | tuple], constant: Sequence[bool] | None = None
+                    ) -> Graph:
+    """A graph of one op: each input a Parameter (array fed at run time), or a Constant where `constant` says.
+    A tuple (shape, dtype) gives a Parameter of that type with a dynamic shape of that rank instead."""
+    from irforge.core.element_type import ElementType
+    from irforge.core.shape import PartialShape
+    g = Graph("single_op")
+    args: list[Output] = []
+    for i, value in enumerate(inputs):
+        if constant and constant[i]:
+            args.append(g.constant(np.asarray(value)))
+        else:
+            arr = np.asarray(value)
+            args.append(g.parameter(f"in{i}", ElementType.from_numpy(arr.dtype), PartialShape(arr.shape)))
+    node = g.add(op, *args, name="op")
+    for i, out in enumerate(node.outputs):
+        out.names.add(f"out{i}")
+        g.result(out)
+    return g
+
+
+def check_op_against_openvino(op: Op, inputs: Sequence[np.ndarray], tmp_path: Path,
+                              constant: Sequence[bool] | None = None, rtol: float = 1e-5, atol: float = 1e-6,
+                              outputs: Sequence[int] | None = None) -> list[np.ndarray]:
+    """One op through irforge's evaluate and through the real OpenVINO runtime (same IR): the values must agree,
+    and the inferred shapes must be the evaluated ones. Returns irforge's outputs."""
+    g = single_op_graph(op, inputs, constant)
+    feeds = [np.asarray(v) for i, v in enumerate(inputs) if not (constant and constant[i])]
+    ours = run_reference(g, feeds)
+    node = next(n for n in g.nodes if n.name == "op")
+    for out, value in zip(node.outputs, ours):
+        shape = out.shape
+        if shape.rank is not None:
+            assert shape.rank == value.ndim, f"inferred rank {shape} but evaluate gave {value.shape}"
+            for d, v in zip(shape, value.shape):
+                assert not isinstance(d, int) or d == v, f"inferred [{shape}] but evaluate gave {value.shape}"
+    xml, _ = irforge.save_model(g, tmp_path / f"{op.TYPE}.xml")
+    theirs = run_openvino(xml, feeds)
+    for i, (a, b) in enumerate(zip(ours, theirs)):
+        if outputs is not None and i not in outputs:
+            continue
+        assert_close(a, b, rtol, atol, f"{op.TYPE} output {i}: irforge evaluate vs OpenVINO")
+    return ours
+
+
+def temporary_dir() -> Path:
+    return Path(tempfile.mkdtemp(prefix="irforge-test-"))
