@@ -14,13 +14,32 @@ def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="irforge infer", description="Run an IR on inputs saved as .npy / .npz.")
     p.add_argument("model", help="the IR .xml (its .bin beside it)")
     p.add_argument("--input", required=True, help="input.npy (one input), input.npz (by input name), "
-                                                  "or name=file.npy,name2=file2.npy")
+                                                  "name=file.npy,name2=file2.npy, or 'random' (seeded random "
+                                                  "values of each input's shape and type: a smoke run)")
     p.add_argument("--output", required=True, help="output .npz (every output, by name) or .npy (the first)")
     p.add_argument("--device", default="reference", help="reference (irforge's runtime) or CPU (OpenVINO)")
     return p
 
 
-def load_inputs(spec: str) -> dict[str, np.ndarray] | list[np.ndarray]:
+def random_inputs(model: str) -> list[np.ndarray]:
+    """Seeded random values for each input (dynamic dims taken as 1, or their lower bound)."""
+    from irforge.ir.reader import read_model
+    rng = np.random.default_rng(0)
+    feeds = []
+    for p in read_model(model).parameters:
+        info = p.outputs[0].info
+        if info.shape.rank is None:
+            raise OptionError("--input", "random", "inputs of known rank (this model has one of dynamic rank)")
+        shape = [d if isinstance(d, int) else max(d.lower, 1) for d in info.shape]
+        dtype = info.element_type.numpy
+        feeds.append(rng.standard_normal(shape).astype(dtype) if dtype.kind == "f"
+                     else rng.integers(0, 2, shape).astype(dtype))
+    return feeds
+
+
+def load_inputs(spec: str, model: str) -> dict[str, np.ndarray] | list[np.ndarray]:
+    if spec == "random":
+        return random_inputs(model)
     if "=" in spec:
         return {k: np.load(v) for k, v in (item.split("=", 1) for item in spec.split(","))}
     path = Path(spec)
@@ -50,11 +69,16 @@ def run(model: str, inputs, device: str) -> dict[str, np.ndarray]:
 def infer_main(argv: list[str]) -> int:
     args = build_parser().parse_args(argv)
     try:
-        outputs = run(args.model, load_inputs(args.input), args.device)
+        outputs = run(args.model, load_inputs(args.input, args.model), args.device)
+        Path(args.output).parent.mkdir(parents=True, exist_ok=True)
         if args.output.endswith(".npy"):
             np.save(args.output, next(iter(outputs.values())))
         else:
             np.savez(args.output, **outputs)
+        for name, value in outputs.items():
+            flat = value.reshape(-1)
+            top = f", argmax {int(np.argmax(flat))}" if value.dtype.kind == "f" and flat.size else ""
+            print(f"{name}: {value.dtype}{list(value.shape)}{top}")
         return 0
     except IrforgeError as e:
         print(f"[ ERROR ] {e}", file=sys.stderr)

@@ -168,7 +168,9 @@ class IRReader:
                 node.outputs[0].names.add(name)  # v10: the layer name is also a tensor name
         elif isinstance(op, Result):
             if elem.get("output_names"):
-                inputs[0].names |= split_names(elem.get("output_names", ""))
+                output_names = split_names(elem.get("output_names", ""))
+                inputs[0].names |= output_names
+                node.name = sorted(output_names)[0]
             elif self.ir_version == 10:
                 producer = inputs[0].node
                 inputs[0].names.add(producer.name if len(producer.outputs) == 1

@@ -47,6 +47,13 @@ def escape_names(names: set[str]) -> str:
     return ",".join(n.replace(",", "\\,") for n in sorted(names))
 
 
+def result_names(result: Node) -> set[str]:
+    """A model output's names: the Result's own name when it is one of the tensor's names (the framework output
+    name), so the runtime's get_any_name() gives exactly that; else every name of the tensor."""
+    names = result.inputs[0].names
+    return {result.name} if result.name in names else set(names)
+
+
 def _dims(port: ET.Element, shape: PartialShape) -> None:
     for d in shape.dims or ():
         ET.SubElement(port, "dim").text = str(d) if isinstance(d, int) else "-1"
@@ -76,7 +83,7 @@ def write_graph(graph: Graph, root: ET.Element, bins: BinWriter) -> None:
         op = node.op
         attrs = {"id": str(layer_id), "name": node.name, "type": op.TYPE, "version": op.ir_version()}
         if isinstance(op, Result) and node.inputs[0].names:
-            attrs["output_names"] = escape_names(node.inputs[0].names)
+            attrs["output_names"] = escape_names(result_names(node))
         layer = ET.SubElement(layers, "layer", attrs)
         if isinstance(op, Constant):
             offset, size = bins.add(op)

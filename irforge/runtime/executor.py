@@ -29,7 +29,8 @@ class CompiledModel:
         self.plan = Plan(graph)
         self.state: dict[str, Any] = {}
         self.input_names = [tensor_name(p.outputs[0], p.name) for p in graph.parameters]
-        self.output_names = [tensor_name(r.inputs[0], r.name) for r in graph.results]
+        self.output_names = [r.name if r.name in r.inputs[0].names else tensor_name(r.inputs[0], r.name)
+                             for r in graph.results]
 
     def reset_state(self) -> None:
         self.state.clear()
