@@ -17,6 +17,7 @@ class BinaryOp(Op):
 
     auto_broadcast: str = "numpy"
     OUT_BOOLEAN: ClassVar[bool] = False
+    COMMUTATIVE: ClassVar[bool] = False   # x OP y == y OP x: patterns (core/pattern.py) match either order
 
     def infer(self, x: TensorInfo, y: TensorInfo) -> list[TensorInfo]:
         if self.auto_broadcast not in ("numpy", "none"):
@@ -36,9 +37,10 @@ class BinaryOp(Op):
 
 
 def _binary(type_name: str, fn: Callable[[np.ndarray, np.ndarray], np.ndarray], boolean: bool = False,
-            doc: str = "") -> type[BinaryOp]:
+            doc: str = "", commutative: bool = False) -> type[BinaryOp]:
     cls = type(type_name, (BinaryOp,), {
-        "TYPE": type_name, "OUT_BOOLEAN": boolean, "__doc__": doc or f"opset1 {type_name}",
+        "TYPE": type_name, "OUT_BOOLEAN": boolean, "COMMUTATIVE": commutative,
+        "__doc__": doc or f"opset1 {type_name}",
         "compute": lambda self, x, y: fn(x, y), "__module__": __name__, "__qualname__": type_name})
     return dataclass(frozen=True)(cls)
 
@@ -50,25 +52,25 @@ def _int_pow(x: np.ndarray, y: np.ndarray) -> np.ndarray:
     return np.power(x, y)
 
 
-Add = _binary("Add", np.add)
+Add = _binary("Add", np.add, commutative=True)
 Subtract = _binary("Subtract", np.subtract)
-Multiply = _binary("Multiply", np.multiply)
+Multiply = _binary("Multiply", np.multiply, commutative=True)
 Power = _binary("Power", _int_pow)
-Maximum = _binary("Maximum", np.maximum)
-Minimum = _binary("Minimum", np.minimum)
-SquaredDifference = _binary("SquaredDifference", lambda x, y: np.square(x - y))
+Maximum = _binary("Maximum", np.maximum, commutative=True)
+Minimum = _binary("Minimum", np.minimum, commutative=True)
+SquaredDifference = _binary("SquaredDifference", lambda x, y: np.square(x - y), commutative=True)
 FloorMod = _binary("FloorMod", lambda x, y: np.mod(x, y) if x.dtype.kind in "iu" else x - np.floor(x / y) * y,
                    doc="opset1 FloorMod: the result takes the divisor's sign (Python %)")
 Mod = _binary("Mod", lambda x, y: np.fmod(x, y), doc="opset1 Mod: truncated; the result takes the dividend's sign")
-Equal = _binary("Equal", np.equal, True)
-NotEqual = _binary("NotEqual", np.not_equal, True)
+Equal = _binary("Equal", np.equal, True, commutative=True)
+NotEqual = _binary("NotEqual", np.not_equal, True, commutative=True)
 Less = _binary("Less", np.less, True)
 LessEqual = _binary("LessEqual", np.less_equal, True)
 Greater = _binary("Greater", np.greater, True)
 GreaterEqual = _binary("GreaterEqual", np.greater_equal, True)
-LogicalAnd = _binary("LogicalAnd", np.logical_and, True)
-LogicalOr = _binary("LogicalOr", np.logical_or, True)
-LogicalXor = _binary("LogicalXor", np.logical_xor, True)
+LogicalAnd = _binary("LogicalAnd", np.logical_and, True, commutative=True)
+LogicalOr = _binary("LogicalOr", np.logical_or, True, commutative=True)
+LogicalXor = _binary("LogicalXor", np.logical_xor, True, commutative=True)
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,7 @@ from irforge.options import ConversionOptions
 
 from .eliminate_identities import eliminate_identities
 from .fold_constants import fold_constants
+from .fuse_linear_ops import fuse_linear_ops
 from .remove_dead_nodes import remove_dead_nodes
 
 Pass = Callable[[Graph], int]
@@ -45,6 +46,10 @@ def conversion_passes(options: ConversionOptions) -> tuple[Pass, ...]:
         fold,                   # frontends leave Const -> Reshape/Transpose chains on weights
     )
     passes += CLEANUP
+    if not options.disable_fusing:
+        # BatchNorm / Mul / Add chains into the preceding Convolution / MatMul weights; needs folded weights
+        passes += (partial(fuse_linear_ops, finegrain=tuple(options.finegrain_fusing)),)
+        passes += (fold,) + CLEANUP
     return passes
 
 

@@ -1,0 +1,173 @@
+"""IR quality next to OpenVINO's own converter: each corpus model (bench/corpus.py) is converted by irforge and by
+openvino.convert_model (FP32, saved with compress_to_fp16=False) in the same run; we count ops, weigh the .bin,
+and time both IRs on the OpenVINO CPU plugin (1 stream, 2 threads, f32 hint, interleaved runs, median).
+
+usage: python bench/ir_quality.py [--only NAME,...] [--no-latency] [--rounds N] [--write docs/BENCHMARKS.md]
+"""
+from __future__ import annotations
+
+import argparse
+import collections
+import statistics
+import sys
+import tempfile
+import time
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import corpus  # noqa: E402
+
+NOT_COUNTED = {"Parameter", "Result", "Const"}
+CONFIG = {"INFERENCE_PRECISION_HINT": "f32", "NUM_STREAMS": "1", "INFERENCE_NUM_THREADS": "2",
+          "PERFORMANCE_HINT": "LATENCY"}
+
+
+def op_counts(xml: Path) -> collections.Counter:
+    """Layer types of the top-level graph of an IR file."""
+    root = ET.parse(xml).getroot()
+    return collections.Counter(layer.get("type") for layer in root.find("layers"))
+
+
+def convert_ours(onnx_path: Path, out: Path) -> tuple[Path, float]:
+    import irforge
+    start = time.perf_counter()
+    graph = irforge.convert_model(str(onnx_path))
+    xml, _ = irforge.save_model(graph, out / "ours.xml")
+    return Path(xml), time.perf_counter() - start
+
+
+def convert_theirs(onnx_path: Path, out: Path) -> tuple[Path, float]:
+    import openvino as ov
+    start = time.perf_counter()
+    model = ov.convert_model(str(onnx_path))
+    ov.save_model(model, str(out / "theirs.xml"), compress_to_fp16=False)
+    return out / "theirs.xml", time.perf_counter() - start
+
+
+def latency_ratio(ours: Path, theirs: Path, rounds: int, seconds_per_round: float = 0.4) -> tuple[float, float, float]:
+    """Median latency (ms) of each IR over interleaved rounds, and the ratio of the medians' per-round ratio."""
+    import openvino as ov
+    core = ov.Core()
+    compiled = [core.compile_model(core.read_model(str(x)), "CPU", CONFIG) for x in (ours, theirs)]
+    rng = np.random.default_rng(0)
+    feeds = [rng.standard_normal(tuple(i.get_partial_shape().to_shape())).astype(np.float32)
+             for i in compiled[1].inputs]
+    requests = [c.create_infer_request() for c in compiled]
+    for r in requests:  # warm up
+        for _ in range(3):
+            r.infer(feeds)
+    times: list[list[float]] = [[], []]
+    ratios = []
+    for round_ in range(rounds):
+        per_round = [0.0, 0.0]
+        order = (0, 1) if round_ % 2 == 0 else (1, 0)
+        for which in order:
+            samples = []
+            deadline = time.perf_counter() + seconds_per_round
+            while time.perf_counter() < deadline or len(samples) < 3:
+                t0 = time.perf_counter()
+                requests[which].infer(feeds)
+                samples.append(time.perf_counter() - t0)
+            per_round[which] = statistics.median(samples)
+            times[which].append(per_round[which])
+        ratios.append(per_round[0] / per_round[1])
+    return statistics.median(times[0]) * 1e3, statistics.median(times[1]) * 1e3, statistics.median(ratios)
+
+
+def measure(name: str, path: Path, rounds: int, latency: bool) -> dict:
+    with tempfile.TemporaryDirectory(prefix="irforge-bench-") as tmp:
+        out = Path(tmp)
+        row: dict = {"model": name}
+        try:
+            ours, row["t_ours"] = convert_ours(path, out)
+        except Exception as e:  # noqa: BLE001 - a benchmark reports failures and goes on
+            row["error"] = f"irforge: {type(e).__name__}: {str(e)[:200]}"
+            return row
+        theirs, row["t_theirs"] = convert_theirs(path, out)
+        for key, xml in (("ours", ours), ("theirs", theirs)):
+            counts = op_counts(xml)
+            row[f"ops_{key}"] = sum(v for k, v in counts.items() if k not in NOT_COUNTED)
+            row[f"total_{key}"] = sum(counts.values())
+            row[f"bin_{key}"] = xml.with_suffix(".bin").stat().st_size if xml.with_suffix(".bin").exists() else 0
+            row[f"counts_{key}"] = counts
+        if latency:
+            row["ms_ours"], row["ms_theirs"], row["ratio"] = latency_ratio(ours, theirs, rounds)
+        return row
+
+
+def op_diff(row: dict) -> str:
+    ours, theirs = row["counts_ours"], row["counts_theirs"]
+    parts = []
+    for t in sorted(set(ours) | set(theirs)):
+        if t in NOT_COUNTED or ours[t] == theirs[t]:
+            continue
+        parts.append(f"{t} {ours[t]}/{theirs[t]}")
+    return ", ".join(parts)
+
+
+def table(rows: list[dict]) -> str:
+    lines = ["| model | ops ours / ovc | all layers ours / ovc | .bin MB ours / ovc | latency ms ours / ovc | "
+             "ratio | op types that differ (ours/ovc) |",
+             "|---|---|---|---|---|---|---|"]
+    for r in rows:
+        if "error" in r:
+            lines.append(f"| {r['model']} | failed: {r['error']} | | | | | |")
+            continue
+        lat = f"{r['ms_ours']:.2f} / {r['ms_theirs']:.2f}" if "ratio" in r else "-"
+        ratio = f"{r['ratio']:.3f}" if "ratio" in r else "-"
+        lines.append(f"| {r['model']} | {r['ops_ours']} / {r['ops_theirs']} | {r['total_ours']} / "
+                     f"{r['total_theirs']} | {r['bin_ours'] / 1e6:.2f} / {r['bin_theirs'] / 1e6:.2f} | {lat} | "
+                     f"{ratio} | {op_diff(r)} |")
+    return "\n".join(lines)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--only", default="")
+    ap.add_argument("--no-latency", action="store_true")
+    ap.add_argument("--rounds", type=int, default=9)
+    ap.add_argument("--write", default="")
+    args = ap.parse_args()
+    import logging
+    logging.disable(logging.WARNING)
+    wanted = set(filter(None, args.only.split(",")))
+    rows = []
+    for name, path in corpus.corpus().items():
+        if wanted and name not in wanted:
+            continue
+        row = measure(name, path, args.rounds, not args.no_latency)
+        rows.append(row)
+        print(table([row]).splitlines()[-1], flush=True)
+    text = table(rows)
+    print()
+    print(text)
+    if args.write:
+        write_section(Path(args.write), text, len(rows), args.rounds)
+
+
+def write_section(path: Path, text: str, count: int, rounds: int) -> None:
+    import openvino as ov
+    begin, end = "<!-- ir_quality:begin -->", "<!-- ir_quality:end -->"
+    section = (f"{begin}\n## IR quality next to openvino.convert_model\n\n"
+               f"`python bench/ir_quality.py --write docs/BENCHMARKS.md` ({count} models, OpenVINO "
+               f"{ov.__version__}). Ops exclude Parameter, Result and Const; \"all layers\" counts them too. "
+               f"Both IRs are FP32 (ovc saved with compress_to_fp16=False). Latency: OpenVINO CPU, 1 stream, "
+               f"2 threads, f32 hint; {rounds} interleaved rounds, ratio = median of per-round ours/ovc "
+               f"(below 1 means ours is faster). The machine is shared, so single-model ratios within a few "
+               f"percent of 1 are noise.\n\n{text}\n{end}\n")
+    old = path.read_text() if path.exists() else "# Benchmarks\n"
+    if begin in old:
+        head, rest = old.split(begin, 1)
+        old = head + section + rest.split(end, 1)[1].lstrip("\n")
+    else:
+        old = old.rstrip("\n") + "\n\n" + section
+    path.write_text(old)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,130 @@
+"""Linear operations fusing: BatchNorm / Mul / Add / Sub / Div chains folded into Convolution, GroupConvolution,
+ConvolutionBackpropData and MatMul weights (and collapsed elsewhere); each case checks the structure irforge
+writes and the values (OpenVINO and the reference runtime against onnxruntime)."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from onnx_builder import OnnxBuilder, check_pass_alone, convert_and_check, op_types
+
+from irforge.transforms.fuse_linear_ops import fuse_linear_ops
+
+
+def batchnorm(b: OnnxBuilder, x: str, c: int) -> str:
+    return b.node("BatchNormalization", [x, b.random(c, low=0.5, high=1.5), b.random(c), b.random(c),
+                                         b.random(c, low=0.5, high=2.0)], epsilon=1e-3)
+
+
+def conv_bn_model(group: int = 1, transpose: bool = False, bias: bool = True):
+    b = OnnxBuilder()
+    x = b.input("x", [1, 4, 8, 8])
+    if transpose:
+        w = b.random(4, 6 // group, 3, 3)
+        y = b.node("ConvTranspose", [x, w] + ([b.random(6)] if bias else []), group=group, strides=[2, 2],
+                   pads=[1, 1, 1, 1])
+    else:
+        w = b.random(6, 4 // group, 3, 3)
+        y = b.node("Conv", [x, w] + ([b.random(6)] if bias else []), group=group, pads=[1, 1, 1, 1],
+                   name="conv")
+    y = batchnorm(b, y, 6)
+    return b.model([b.node("Relu", [y])])
+
+
+@pytest.mark.parametrize("group,transpose", [(1, False), (2, False), (1, True), (2, True)])
+def test_batchnorm_folds_into_convolution_weights(tmp_path, group, transpose):
+    model = conv_bn_model(group, transpose)
+    graph = convert_and_check(model, tmp_path)
+    conv = {(1, False): "Convolution", (2, False): "GroupConvolution", (1, True): "ConvolutionBackpropData",
+            (2, True): "GroupConvolutionBackpropData"}[(group, transpose)]
+    assert op_types(graph) == {conv: 1, "Add": 1, "ReLU": 1}
+
+
+def test_fusing_alone_and_disabled(tmp_path):
+    model = conv_bn_model()
+    graph, counts = check_pass_alone(model, tmp_path / "alone", [fuse_linear_ops])
+    assert counts == [1] and op_types(graph) == {"Convolution": 1, "Add": 1, "ReLU": 1}
+    kept = convert_and_check(model, tmp_path / "off", disable_fusing=True)
+    assert op_types(kept) == {"Convolution": 1, "Add": 1, "BatchNormInference": 1, "ReLU": 1}
+
+
+def test_finegrain_fusing_keeps_named_nodes(tmp_path):
+    kept = convert_and_check(conv_bn_model(), tmp_path, finegrain_fusing=["^con"])
+    assert op_types(kept)["BatchNormInference"] == 1
+
+
+def test_scale_shift_chain_after_convolution(tmp_path):
+    """Conv(+bias) -> Mul -> Add -> Sub -> Div (per channel and scalar) is one Convolution and one Add."""
+    b = OnnxBuilder()
+    x = b.input("x", [1, 3, 6, 6])
+    y = b.node("Conv", [x, b.random(5, 3, 1, 1), b.random(5)])
+    y = b.node("Mul", [b.random(1, 5, 1, 1), y])            # constant first: operand order does not matter
+    y = b.node("Add", [y, b.random(5, 1, 1)])
+    y = b.node("Sub", [y, b.scalar(0.25)])
+    y = b.node("Div", [y, b.random(1, 5, 1, 1, low=1.0, high=2.0)])
+    graph = convert_and_check(b.model([b.node("Sigmoid", [y])]), tmp_path)
+    assert op_types(graph) == {"Convolution": 1, "Add": 1, "Sigmoid": 1}
+
+
+def test_fully_connected_scale(tmp_path):
+    """Gemm (transB) and MatMul with constant weights take a per-column Mul / scalar Div."""
+    b = OnnxBuilder()
+    x = b.input("x", [2, 8])
+    y = b.node("Gemm", [x, b.random(5, 8), b.random(5)], transB=1)
+    y = b.node("Mul", [y, b.random(5)])
+    y = b.node("MatMul", [y, b.random(5, 3)])
+    y = b.node("Div", [y, b.scalar(3.0)])
+    graph = convert_and_check(b.model([y]), tmp_path)
+    assert op_types(graph) == {"MatMul": 2, "Add": 1}
+
+
+def test_scale_before_convolution_fuses_forward(tmp_path):
+    """x * s -> padded Conv: s moves into the input channels of the weights (padding stays zero)."""
+    b = OnnxBuilder()
+    x = b.input("x", [1, 3, 7, 7])
+    y = b.node("Mul", [x, b.random(1, 3, 1, 1)])
+    y = b.node("Conv", [y, b.random(4, 3, 3, 3)], pads=[1, 1, 1, 1], strides=[2, 2])
+    graph = convert_and_check(b.model([y]), tmp_path)
+    assert op_types(graph) == {"Convolution": 1}
+
+
+def test_add_before_convolution_is_not_fused_forward(tmp_path):
+    b = OnnxBuilder()
+    x = b.input("x", [1, 3, 7, 7])
+    y = b.node("Add", [x, b.random(1, 3, 1, 1)])
+    y = b.node("Conv", [y, b.random(4, 3, 3, 3)], pads=[1, 1, 1, 1])
+    graph = convert_and_check(b.model([y]), tmp_path)
+    assert op_types(graph) == {"Add": 1, "Convolution": 1}
+
+
+def test_chain_without_convolution_collapses(tmp_path):
+    """BatchNorm -> Mul -> Add on an input (nothing to fold into) is one Multiply and one Add; a lone BatchNorm
+    stays one op."""
+    b = OnnxBuilder()
+    x = b.input("x", [1, 4, 5, 5])
+    y = batchnorm(b, x, 4)
+    y = b.node("Mul", [y, b.random(4, 1, 1)])
+    y = b.node("Add", [y, b.random(4, 1, 1)])
+    z = batchnorm(b, b.node("Relu", [y]), 4)
+    graph = convert_and_check(b.model([z]), tmp_path)
+    assert op_types(graph) == {"Multiply": 1, "Add": 1, "ReLU": 1, "BatchNormInference": 1}
+
+
+def test_spatial_scale_is_not_folded_into_weights(tmp_path):
+    """A Mul that varies over H, W is not per channel: it stays."""
+    b = OnnxBuilder()
+    x = b.input("x", [1, 3, 4, 4])
+    y = b.node("Conv", [x, b.random(2, 3, 1, 1)])
+    y = b.node("Mul", [y, b.random(1, 1, 4, 4)])
+    graph = convert_and_check(b.model([y]), tmp_path)
+    assert op_types(graph) == {"Convolution": 1, "Multiply": 1}
+
+
+def test_shared_convolution_output_is_not_refolded(tmp_path):
+    """The conv output also feeds another op: scaling its weights would change that op's input."""
+    b = OnnxBuilder()
+    x = b.input("x", [1, 3, 4, 4])
+    y = b.node("Conv", [x, b.random(2, 3, 1, 1)])
+    z = b.node("Mul", [y, b.random(1, 2, 1, 1)])
+    graph = convert_and_check(b.model([b.node("Add", [y, z])]), tmp_path)
+    assert op_types(graph) == {"Convolution": 1, "Multiply": 1, "Add": 1}
