@@ -79,7 +79,7 @@ def one_of(*alternatives: Pattern) -> OneOf:
     return OneOf(tuple(alternatives))
 
 
-def near(value: float, rtol: float = 1e-3, atol: float = 1e-6) -> Callable[[np.ndarray], bool]:
+def near(value: float, rtol: float = 1e-4, atol: float = 1e-7) -> Callable[[np.ndarray], bool]:
     """Predicate: every element of a float constant is within tolerance of `value` (so a broadcast [1,1,1]
     constant counts as the scalar it holds)."""
     def check(v: np.ndarray) -> bool:

@@ -12,7 +12,10 @@ from irforge.options import ConversionOptions
 
 from .eliminate_identities import eliminate_identities
 from .fold_constants import fold_constants
+from .fuse_activations import fuse_activations
 from .fuse_linear_ops import fuse_linear_ops
+from .fuse_normalizations import fuse_normalizations
+from .merge_duplicates import merge_duplicates
 from .remove_dead_nodes import remove_dead_nodes
 
 Pass = Callable[[Graph], int]
@@ -46,10 +49,25 @@ def conversion_passes(options: ConversionOptions) -> tuple[Pass, ...]:
         fold,                   # frontends leave Const -> Reshape/Transpose chains on weights
     )
     passes += CLEANUP
+    passes += optimization_passes(options)
+    return passes
+
+
+def optimization_passes(options: ConversionOptions) -> tuple[Pass, ...]:
+    """The model optimizations (the legacy tool's fusing, grouped convolution fusing and ResNet stride
+    optimization, plus the pattern replacements it made). They expect folded constants, and run after every
+    edit of the graph's inputs (cuts, preprocessing), so that embedded mean/scale ops fuse too."""
+    fold = partial(fold_constants, keep_shape_ops=options.keep_shape_ops)
+    finegrain = tuple(options.finegrain_fusing)
+    passes: tuple[Pass, ...] = (
+        merge_duplicates,       # one node per distinct value: patterns below see x * sigmoid(x) with one x
+        fuse_activations,       # before linear fusing, which would swallow their constants (GELU's * 0.5)
+        fuse_normalizations,    # likewise (MVN's eps, LayerNorm's shape); after merge_duplicates (one mean)
+    )
     if not options.disable_fusing:
         # BatchNorm / Mul / Add chains into the preceding Convolution / MatMul weights; needs folded weights
-        passes += (partial(fuse_linear_ops, finegrain=tuple(options.finegrain_fusing)),)
-        passes += (fold,) + CLEANUP
+        passes += (partial(fuse_linear_ops, finegrain=finegrain),)
+    passes += (fold, merge_duplicates) + CLEANUP   # fusing leaves new constants and dead chains
     return passes
 
 
