@@ -211,5 +211,7 @@ def fuse_multiply_forward(graph: Graph, mask: FusionMask | None = None) -> int:
 
 def fuse_linear_ops(graph: Graph, finegrain: tuple[str, ...] | list[str] = ()) -> int:
     mask = FusionMask(finegrain)
-    return collapse_linear_chains(graph, mask) + fuse_multiply_forward(graph, mask)
+    collapsed = collapse_linear_chains(graph, mask)
+    graph.remove_dead_nodes()        # the replaced chains still read the tensors forward fusing looks at
+    return collapsed + fuse_multiply_forward(graph, mask)
 

@@ -13,9 +13,12 @@ from irforge.options import ConversionOptions
 from .eliminate_identities import eliminate_identities
 from .fold_constants import fold_constants
 from .fuse_activations import fuse_activations
+from .fuse_grouped_convolutions import fuse_grouped_convolutions
 from .fuse_linear_ops import fuse_linear_ops
 from .fuse_normalizations import fuse_normalizations
+from .fuse_pad import fuse_pad
 from .merge_duplicates import merge_duplicates
+from .optimize_strides import optimize_strides
 from .remove_dead_nodes import remove_dead_nodes
 
 Pass = Callable[[Graph], int]
@@ -59,16 +62,27 @@ def optimization_passes(options: ConversionOptions) -> tuple[Pass, ...]:
     edit of the graph's inputs (cuts, preprocessing), so that embedded mean/scale ops fuse too."""
     fold = partial(fold_constants, keep_shape_ops=options.keep_shape_ops)
     finegrain = tuple(options.finegrain_fusing)
-    passes: tuple[Pass, ...] = (
+    linear = partial(fuse_linear_ops, finegrain=finegrain)
+    passes: list[Pass] = [
         merge_duplicates,       # one node per distinct value: patterns below see x * sigmoid(x) with one x
         fuse_activations,       # before linear fusing, which would swallow their constants (GELU's * 0.5)
         fuse_normalizations,    # likewise (MVN's eps, LayerNorm's shape); after merge_duplicates (one mean)
-    )
+        fuse_pad,               # Pad -> Conv / AvgPool: 1x1 convolutions get their zero pads for optimize_strides
+    ]
     if not options.disable_fusing:
-        # BatchNorm / Mul / Add chains into the preceding Convolution / MatMul weights; needs folded weights
-        passes += (partial(fuse_linear_ops, finegrain=finegrain),)
-    passes += (fold, merge_duplicates) + CLEANUP   # fusing leaves new constants and dead chains
-    return passes
+        # BatchNorm / Mul / Add chains into the preceding Convolution / MatMul weights: per-branch BatchNorms
+        # fold into their convolutions first, so grouped convolution fusing sees Conv -> Add(bias) branches
+        passes.append(linear)
+    if not options.disable_gfusing:
+        passes.append(partial(fuse_grouped_convolutions, finegrain=finegrain))
+        if not options.disable_fusing:
+            passes.append(linear)   # a BatchNorm after the Concat now folds into the one GroupConvolution
+    if not options.disable_resnet_optimization:
+        passes.append(optimize_strides)   # after fusing: Conv -> Add(bias) -> ReLU chains carry the stride up
+    # Each pass leaves the nodes it replaced behind; the next one must not see them as users (use counts
+    # decide whether a fusion is safe), so dead nodes go after every pass.
+    tidy: tuple[Pass, ...] = tuple(q for p in passes for q in (p, remove_dead_nodes))
+    return tidy + (fold, merge_duplicates) + CLEANUP   # fusing leaves new constants and dead chains
 
 
 def run_passes(graph: Graph, passes: tuple[Pass, ...], report: PassReport | None = None,
