@@ -6,8 +6,8 @@ one y = a * x + b. Each maximal chain is collapsed to that form, and:
   - when x comes from a Convolution, GroupConvolution, ConvolutionBackpropData, GroupConvolutionBackpropData or
     a MatMul with constant weights (FullyConnected), and a is per output channel, a is folded into the weights:
     y = Op(x, W * a) + b;
-  - otherwise the chain becomes at most one Multiply and one Add (a lone BatchNormInference stays as it is: one op
-    is already the least).
+  - otherwise the chain becomes at most one Multiply and one Add (a lone BatchNormInference too, as the legacy tool
+    decomposed it: two ops with two constants instead of one op with four).
 Then a Multiply by a per-input-channel constant whose every consumer is such an op is folded into their weights
 (forward fusing: zero padding stays zero after scaling, so padded convolutions are fine; an Add is never fused
 forward, because the padding would not be shifted).
@@ -169,8 +169,9 @@ def collapse_linear_chains(graph: Graph, mask: FusionMask | None = None) -> int:
             new = _emit(graph, source, np.ones((), np.float64), b, chain[-1].name)
         else:
             emitted = (not _is_ones(a)) + (not _is_zeros(b))
-            if emitted >= len(chain):
-                continue         # nothing to gain: a lone Multiply / Add / BatchNorm, or Multiply -> Add already
+            batchnorms = sum(isinstance(n.op, ops.BatchNormInference) for n in chain)
+            if emitted >= len(chain) + batchnorms and not batchnorms:
+                continue         # nothing to gain: a lone Multiply / Add, or Multiply -> Add already
             new = _emit(graph, x, a, b, chain[-1].name)
         graph.replace_uses(last, new)
         done += 1

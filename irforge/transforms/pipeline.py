@@ -17,6 +17,7 @@ from .fuse_grouped_convolutions import fuse_grouped_convolutions
 from .fuse_linear_ops import fuse_linear_ops
 from .fuse_normalizations import fuse_normalizations
 from .fuse_pad import fuse_pad
+from .fuse_shuffle_channels import fuse_shuffle_channels
 from .merge_duplicates import merge_duplicates
 from .optimize_strides import optimize_strides
 from .remove_dead_nodes import remove_dead_nodes
@@ -67,6 +68,7 @@ def optimization_passes(options: ConversionOptions) -> tuple[Pass, ...]:
         merge_duplicates,       # one node per distinct value: patterns below see x * sigmoid(x) with one x
         fuse_activations,       # before linear fusing, which would swallow their constants (GELU's * 0.5)
         fuse_normalizations,    # likewise (MVN's eps, LayerNorm's shape); after merge_duplicates (one mean)
+        fuse_shuffle_channels,  # Reshape -> Transpose -> Reshape channel shuffles (ShuffleNet) into one op
         fuse_pad,               # Pad -> Conv / AvgPool: 1x1 convolutions get their zero pads for optimize_strides
     ]
     if not options.disable_fusing:
