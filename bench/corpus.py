@@ -26,7 +26,7 @@ def light_model(name: str) -> Path:
     copies store weights as ConstantOfShape(0) so they stay small; zeros would make every output equal)."""
     import onnx
     from onnx import numpy_helper
-    out = CACHE / f"light_{name}-random-{onnx.__version__}.onnx"
+    out = CACHE / f"light_{name}-random2-{onnx.__version__}.onnx"
     if out.exists():
         return out
     src = Path(onnx.__file__).parent / "backend/test/data/light" / f"light_{name}.onnx"
@@ -51,6 +51,11 @@ def light_model(name: str) -> Path:
     live = [i for i in model.graph.initializer if i.name in used]
     del model.graph.initializer[:]
     model.graph.initializer.extend(live)
+    # IR 3 listed every weight as a graph input too: keep only the real (data) inputs.
+    weights = {i.name for i in live}
+    data_inputs = [i for i in model.graph.input if i.name in used and i.name not in weights]
+    del model.graph.input[:]
+    model.graph.input.extend(data_inputs)
     model.ir_version = max(model.ir_version, 4)   # initializers need not be graph inputs from IR 4 on
     onnx.checker.check_model(model)
     CACHE.mkdir(parents=True, exist_ok=True)

@@ -1,8 +1,8 @@
 """IR quality next to OpenVINO's own converter: each corpus model (bench/corpus.py) is converted by irforge and by
 openvino.convert_model (FP32, saved with compress_to_fp16=False) in the same run; we count ops, weigh the .bin,
-and time both IRs on the OpenVINO CPU plugin (1 stream, 2 threads, f32 hint, interleaved runs, median).
+and time both IRs on the OpenVINO CPU plugin (1 stream, 2 threads, f32 hint, interleaved runs, medians).
 
-usage: python bench/ir_quality.py [--only NAME,...] [--no-latency] [--rounds N] [--write docs/BENCHMARKS.md]
+usage: python bench/ir_quality.py [--only NAME,...] [--no-latency] [--seconds S] [--write docs/BENCHMARKS.md]
 """
 from __future__ import annotations
 
@@ -49,37 +49,46 @@ def convert_theirs(onnx_path: Path, out: Path) -> tuple[Path, float]:
     return out / "theirs.xml", time.perf_counter() - start
 
 
-def latency_ratio(ours: Path, theirs: Path, rounds: int, seconds_per_round: float = 0.4) -> tuple[float, float, float]:
-    """Median latency (ms) of each IR over interleaved rounds, and the ratio of the medians' per-round ratio."""
+def latency_ratio(ours: Path, theirs: Path, seconds: float, block_ms: float = 25.0
+                  ) -> tuple[float, float, float, float]:
+    """Latency (ms) of each IR and the ratio ours / theirs, from short blocks of inferences interleaved
+    (ours, theirs, theirs again; the order rotates every round) so that both see the same background load.
+    The ratio is median(ours blocks) / median(theirs blocks). "theirs again" is the same ovc IR compiled a second
+    time: its ratio to theirs is an A/A control that shows how much of a ratio is noise."""
     import openvino as ov
     core = ov.Core()
-    compiled = [core.compile_model(core.read_model(str(x)), "CPU", CONFIG) for x in (ours, theirs)]
+    paths = (ours, theirs, theirs)
+    compiled = [core.compile_model(core.read_model(str(x)), "CPU", CONFIG) for x in paths]
     rng = np.random.default_rng(0)
-    feeds = [rng.standard_normal(tuple(i.get_partial_shape().to_shape())).astype(np.float32)
-             for i in compiled[1].inputs]
-    requests = [c.create_infer_request() for c in compiled]
+    requests = []
+    for c in compiled:
+        r = c.create_infer_request()
+        for i, inp in enumerate(c.inputs):
+            r.set_tensor(inp, ov.Tensor(rng.standard_normal(tuple(inp.get_partial_shape().to_shape()))
+                                        .astype(np.float32)))
+        requests.append(r)
     for r in requests:  # warm up
         for _ in range(3):
-            r.infer(feeds)
-    times: list[list[float]] = [[], []]
-    ratios = []
-    for round_ in range(rounds):
-        per_round = [0.0, 0.0]
-        order = (0, 1) if round_ % 2 == 0 else (1, 0)
-        for which in order:
-            samples = []
-            deadline = time.perf_counter() + seconds_per_round
-            while time.perf_counter() < deadline or len(samples) < 3:
-                t0 = time.perf_counter()
-                requests[which].infer(feeds)
-                samples.append(time.perf_counter() - t0)
-            per_round[which] = statistics.median(samples)
-            times[which].append(per_round[which])
-        ratios.append(per_round[0] / per_round[1])
-    return statistics.median(times[0]) * 1e3, statistics.median(times[1]) * 1e3, statistics.median(ratios)
+            r.infer()
+    t0 = time.perf_counter()
+    requests[1].infer()
+    per_block = max(1, int(block_ms / 1e3 / max(time.perf_counter() - t0, 1e-6)))
+    samples: list[list[float]] = [[], [], []]
+    deadline = time.perf_counter() + seconds
+    round_ = 0
+    while time.perf_counter() < deadline or round_ < 12:
+        for which in np.roll([0, 1, 2], round_ % 3):
+            r = requests[which]
+            t0 = time.perf_counter()
+            for _ in range(per_block):
+                r.infer()
+            samples[which].append((time.perf_counter() - t0) / per_block)
+        round_ += 1
+    ms = [statistics.median(s) * 1e3 for s in samples]
+    return ms[0], ms[1], ms[0] / ms[1], ms[2] / ms[1]
 
 
-def measure(name: str, path: Path, rounds: int, latency: bool) -> dict:
+def measure(name: str, path: Path, seconds: float, latency: bool) -> dict:
     with tempfile.TemporaryDirectory(prefix="irforge-bench-") as tmp:
         out = Path(tmp)
         row: dict = {"model": name}
@@ -96,7 +105,7 @@ def measure(name: str, path: Path, rounds: int, latency: bool) -> dict:
             row[f"bin_{key}"] = xml.with_suffix(".bin").stat().st_size if xml.with_suffix(".bin").exists() else 0
             row[f"counts_{key}"] = counts
         if latency:
-            row["ms_ours"], row["ms_theirs"], row["ratio"] = latency_ratio(ours, theirs, rounds)
+            row["ms_ours"], row["ms_theirs"], row["ratio"], row["control"] = latency_ratio(ours, theirs, seconds)
         return row
 
 
@@ -112,17 +121,18 @@ def op_diff(row: dict) -> str:
 
 def table(rows: list[dict]) -> str:
     lines = ["| model | ops ours / ovc | all layers ours / ovc | .bin MB ours / ovc | latency ms ours / ovc | "
-             "ratio | op types that differ (ours/ovc) |",
-             "|---|---|---|---|---|---|---|"]
+             "ratio | A/A control | op types that differ (ours/ovc) |",
+             "|---|---|---|---|---|---|---|---|"]
     for r in rows:
         if "error" in r:
-            lines.append(f"| {r['model']} | failed: {r['error']} | | | | | |")
+            lines.append(f"| {r['model']} | failed: {r['error']} | | | | | | |")
             continue
         lat = f"{r['ms_ours']:.2f} / {r['ms_theirs']:.2f}" if "ratio" in r else "-"
         ratio = f"{r['ratio']:.3f}" if "ratio" in r else "-"
+        control = f"{r['control']:.3f}" if "control" in r else "-"
         lines.append(f"| {r['model']} | {r['ops_ours']} / {r['ops_theirs']} | {r['total_ours']} / "
                      f"{r['total_theirs']} | {r['bin_ours'] / 1e6:.2f} / {r['bin_theirs'] / 1e6:.2f} | {lat} | "
-                     f"{ratio} | {op_diff(r)} |")
+                     f"{ratio} | {control} | {op_diff(r)} |")
     return "\n".join(lines)
 
 
@@ -130,7 +140,7 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--only", default="")
     ap.add_argument("--no-latency", action="store_true")
-    ap.add_argument("--rounds", type=int, default=9)
+    ap.add_argument("--seconds", type=float, default=6.0, help="latency measurement time per model")
     ap.add_argument("--write", default="")
     args = ap.parse_args()
     import logging
@@ -140,26 +150,27 @@ def main() -> None:
     for name, path in corpus.corpus().items():
         if wanted and name not in wanted:
             continue
-        row = measure(name, path, args.rounds, not args.no_latency)
+        row = measure(name, path, args.seconds, not args.no_latency)
         rows.append(row)
         print(table([row]).splitlines()[-1], flush=True)
     text = table(rows)
     print()
     print(text)
     if args.write:
-        write_section(Path(args.write), text, len(rows), args.rounds)
+        write_section(Path(args.write), text, len(rows), args.seconds)
 
 
-def write_section(path: Path, text: str, count: int, rounds: int) -> None:
+def write_section(path: Path, text: str, count: int, seconds: float) -> None:
     import openvino as ov
     begin, end = "<!-- ir_quality:begin -->", "<!-- ir_quality:end -->"
     section = (f"{begin}\n## IR quality next to openvino.convert_model\n\n"
                f"`python bench/ir_quality.py --write docs/BENCHMARKS.md` ({count} models, OpenVINO "
                f"{ov.__version__}). Ops exclude Parameter, Result and Const; \"all layers\" counts them too. "
                f"Both IRs are FP32 (ovc saved with compress_to_fp16=False). Latency: OpenVINO CPU, 1 stream, "
-               f"2 threads, f32 hint; {rounds} interleaved rounds, ratio = median of per-round ours/ovc "
-               f"(below 1 means ours is faster). The machine is shared, so single-model ratios within a few "
-               f"percent of 1 are noise.\n\n{text}\n{end}\n")
+               f"2 threads, f32 hint; blocks of ~25 ms of inferences of each IR interleaved for {seconds:g} s "
+               f"(at least 12 rounds); ratio = median ours / median ovc (below 1: ours is faster). The A/A "
+               f"control is the ovc IR compiled a second time against itself, measured in the same rounds: "
+               f"it shows the noise of the shared machine.\n\n{text}\n{end}\n")
     old = path.read_text() if path.exists() else "# Benchmarks\n"
     if begin in old:
         head, rest = old.split(begin, 1)
