@@ -120,18 +120,19 @@ def op_diff(row: dict) -> str:
 
 
 def table(rows: list[dict]) -> str:
-    lines = ["| model | ops ours / ovc | all layers ours / ovc | .bin MB ours / ovc | latency ms ours / ovc | "
-             "ratio | A/A control | op types that differ (ours/ovc) |",
-             "|---|---|---|---|---|---|---|---|"]
+    lines = ["| model | ops ours / ovc | all layers ours / ovc | .bin MB ours / ovc | convert s ours / ovc | "
+             "latency ms ours / ovc | ratio | A/A control | op types that differ (ours/ovc) |",
+             "|---|---|---|---|---|---|---|---|---|"]
     for r in rows:
         if "error" in r:
-            lines.append(f"| {r['model']} | failed: {r['error']} | | | | | | |")
+            lines.append(f"| {r['model']} | failed: {r['error']} | | | | | | | |")
             continue
         lat = f"{r['ms_ours']:.2f} / {r['ms_theirs']:.2f}" if "ratio" in r else "-"
         ratio = f"{r['ratio']:.3f}" if "ratio" in r else "-"
         control = f"{r['control']:.3f}" if "control" in r else "-"
         lines.append(f"| {r['model']} | {r['ops_ours']} / {r['ops_theirs']} | {r['total_ours']} / "
-                     f"{r['total_theirs']} | {r['bin_ours'] / 1e6:.2f} / {r['bin_theirs'] / 1e6:.2f} | {lat} | "
+                     f"{r['total_theirs']} | {r['bin_ours'] / 1e6:.2f} / {r['bin_theirs'] / 1e6:.2f} | "
+                     f"{r['t_ours']:.1f} / {r['t_theirs']:.1f} | {lat} | "
                      f"{ratio} | {control} | {op_diff(r)} |")
     return "\n".join(lines)
 

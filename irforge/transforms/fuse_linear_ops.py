@@ -8,9 +8,11 @@ one y = a * x + b. Each maximal chain is collapsed to that form, and:
     y = Op(x, W * a) + b;
   - otherwise the chain becomes at most one Multiply and one Add (a lone BatchNormInference too, as the legacy tool
     decomposed it: two ops with two constants instead of one op with four).
-Then a Multiply by a per-input-channel constant whose every consumer is such an op is folded into their weights
-(forward fusing: zero padding stays zero after scaling, so padded convolutions are fine; an Add is never fused
-forward, because the padding would not be shifted).
+Then a chain whose every consumer is such an op (reading it as data) is folded forward: a scales the consumers'
+input channels (zero padding stays zero after scaling, so padded convolutions are fine) and b becomes an offset
+added after each consumer: b @ W for a MatMul, sum(W * b) per output channel for a convolution without padding
+(with padding the border windows would see zeros instead of b, so an Add before a padded convolution stays, as
+in the legacy tool).
 """
 from __future__ import annotations
 
@@ -22,8 +24,8 @@ from irforge import ops
 from irforge.core.graph import Graph, Node, Output
 from irforge.core.pattern import known_value
 
-from .weights import (FusionMask, channel_axis, channel_vector, constant_weights, input_channels, output_channels,
-                      scale_input_channels, scale_output_channels)
+from .weights import (FusionMask, channel_axis, channel_vector, constant_weights, input_channels, input_offset,
+                      output_channels, scale_input_channels, scale_output_channels)
 
 
 @dataclass
@@ -178,41 +180,69 @@ def collapse_linear_chains(graph: Graph, mask: FusionMask | None = None) -> int:
     return done
 
 
-def fuse_multiply_forward(graph: Graph, mask: FusionMask | None = None) -> int:
-    """x * s -> Conv/FullyConnected, for every consumer: fold s into each consumer's input channels."""
+def _forward_plan(node: Node, use_index: int, a: np.ndarray, b: np.ndarray, rank: int,
+                  mask: FusionMask) -> tuple[np.ndarray, np.ndarray | None] | None:
+    """New weights (and the per-output-channel offset that b becomes) for a consumer reading a * x + b."""
+    w = constant_weights(node)
+    if use_index != 0 or w is None or not mask.allows(node):
+        return None
+    if isinstance(node.op, ops.MatMul) and node.op.transpose_a:
+        return None
+    channels = input_channels(node, w)
+    scale = channel_vector(a, rank, channel_axis(node), channels)
+    shift = channel_vector(b, rank, channel_axis(node), channels)
+    if scale is None or shift is None:
+        return None
+    offset = None
+    if not _is_zeros(shift):
+        offset = input_offset(node, w, shift)     # None where padding would see the shift (or no closed form)
+        if offset is None:
+            return None
+    return scale_input_channels(node, w, scale), offset
+
+
+def fuse_affine_forward(graph: Graph, mask: FusionMask | None = None) -> int:
+    """a * x + b read only by Convolutions / FullyConnected MatMuls: a scales their input channels; b becomes an
+    offset added after them (for a MatMul, and for a convolution without padding, where every window sees b)."""
     mask = mask or FusionMask()
     done = 0
-    for node in graph.nodes_of(ops.Multiply):
+    seen: set[int] = set()
+    for node in graph.topological():
+        if id(node) in seen or not mask.allows(node):
+            continue
         aff = _affine(node)
-        out = node.outputs[0]
-        if aff is None or not out.uses or not mask.allows(node):
+        if aff is None:
             continue
-        x = node.inputs[aff.data_index]
-        if out.shape != x.shape or out.shape.rank is None:
+        chain, a, b = _chain_from(node, aff, mask)
+        seen.update(id(n) for n in chain)
+        x, out = node.inputs[aff.data_index], chain[-1].outputs[0]
+        if not out.uses or out.shape != x.shape or out.shape.rank is None or not _fits(x, a, b):
             continue
-        plans = []
-        for use in out.uses:
+        plans = [_forward_plan(u.node, u.index, a, b, out.shape.rank, mask) for u in out.uses]
+        if any(p is None for p in plans):
+            continue
+        for use, (weights, offset) in zip(list(out.uses), plans):    # type: ignore[misc]
             consumer = use.node
-            w = constant_weights(consumer)
-            if use.index != 0 or w is None or not mask.allows(consumer) or \
-                    (isinstance(consumer.op, ops.MatMul) and consumer.op.transpose_a):
-                break
-            vec = channel_vector(aff.a, out.shape.rank, channel_axis(consumer), input_channels(consumer, w))
-            if vec is None:
-                break
-            plans.append((consumer, scale_input_channels(consumer, w, vec)))
-        else:
-            for consumer, weights in plans:
-                w_out = graph.constant(weights, name=consumer.inputs[1].node.name + "/fused")
-                new = graph.out(consumer.op, x, w_out, *consumer.inputs[2:], name=consumer.name)
-                graph.replace_uses(consumer.outputs[0], new)
-            done += 1
+            w_out = graph.constant(weights, name=consumer.inputs[1].node.name + "/fused")
+            new = graph.out(consumer.op, x, w_out, *consumer.inputs[2:], name=consumer.name)
+            if offset is not None:
+                axis = channel_axis(consumer)
+                shape = [1] * new.shape.rank  # type: ignore[operator]
+                shape[axis] = -1
+                new = graph.out(ops.Add(), new, graph.constant(offset.reshape(shape).astype(weights.dtype)),
+                                name=consumer.name + "/shift")
+            graph.replace_uses(consumer.outputs[0], new)
+        done += 1
     return done
 
 
 def fuse_linear_ops(graph: Graph, finegrain: tuple[str, ...] | list[str] = ()) -> int:
+    """Backward (into the producer), then forward (into the consumers), then once more backward: the offsets
+    that forward fusing adds after a consumer merge with that consumer's own bias Add."""
     mask = FusionMask(finegrain)
-    collapsed = collapse_linear_chains(graph, mask)
-    graph.remove_dead_nodes()        # the replaced chains still read the tensors forward fusing looks at
-    return collapsed + fuse_multiply_forward(graph, mask)
+    done = 0
+    for step in (collapse_linear_chains, fuse_affine_forward, collapse_linear_chains):
+        done += step(graph, mask)
+        graph.remove_dead_nodes()    # replaced chains still read the tensors the next step looks at
+    return done
 

@@ -109,6 +109,24 @@ def scale_input_channels(node: Node, w: np.ndarray, vec: np.ndarray) -> np.ndarr
     return _scaled(w, vec.reshape(1, -1, *tail))                # [Cout, Cin, *K]
 
 
+def input_offset(node: Node, w: np.ndarray, shift: np.ndarray) -> np.ndarray | None:
+    """What adding `shift` (one value per input channel) to the op's data input adds to its output, per output
+    channel; None when that is not one number per channel (padded or transposed convolutions)."""
+    op = node.op
+    w64 = w.astype(np.float64)
+    if isinstance(op, ops.MatMul):
+        return shift @ (w64.T if op.transpose_b else w64)
+    if type(op) not in (ops.Convolution, ops.GroupConvolution):
+        return None
+    if op.auto_pad not in (ops.AutoPad.EXPLICIT, ops.AutoPad.VALID) or \
+            (op.auto_pad == ops.AutoPad.EXPLICIT and (any(op.pads_begin) or any(op.pads_end))):
+        return None
+    if isinstance(op, ops.GroupConvolution):                    # [G, Cout/G, Cin/G, *K]
+        per_group = shift.reshape(w.shape[0], 1, w.shape[2], *(1,) * (w.ndim - 3))
+        return (w64 * per_group).reshape(w.shape[0] * w.shape[1], -1).sum(axis=1)
+    return (w64 * shift.reshape(1, -1, *(1,) * (w.ndim - 2))).reshape(w.shape[0], -1).sum(axis=1)   # [Cout, Cin, *K]
+
+
 def _scaled(w: np.ndarray, factor: np.ndarray) -> np.ndarray:
     # In float64, rounded once to the weights' type (the runtime would round the folded product the same way).
     return (w.astype(np.float64) * factor).astype(w.dtype)

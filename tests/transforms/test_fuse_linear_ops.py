@@ -91,13 +91,37 @@ def test_scale_before_convolution_fuses_forward(tmp_path):
     assert op_types(graph) == {"Convolution": 1}
 
 
-def test_add_before_convolution_is_not_fused_forward(tmp_path):
+def test_add_before_padded_convolution_is_not_fused_forward(tmp_path):
     b = OnnxBuilder()
     x = b.input("x", [1, 3, 7, 7])
     y = b.node("Add", [x, b.random(1, 3, 1, 1)])
     y = b.node("Conv", [y, b.random(4, 3, 3, 3)], pads=[1, 1, 1, 1])
     graph = convert_and_check(b.model([y]), tmp_path)
     assert op_types(graph) == {"Add": 1, "Convolution": 1}
+
+
+@pytest.mark.parametrize("group", [1, 3])
+def test_scale_shift_before_unpadded_convolution_fuses_forward(tmp_path, group):
+    """BatchNorm -> 1x1 (grouped) Conv with a bias: the BatchNorm's shift becomes part of the conv's bias Add."""
+    b = OnnxBuilder()
+    x = b.input("x", [1, 6, 5, 5])
+    y = batchnorm(b, b.node("Relu", [x]), 6)
+    y = b.node("Conv", [y, b.random(9, 6 // group, 2, 2), b.random(9)], group=group, strides=[2, 2])
+    graph = convert_and_check(b.model([y]), tmp_path)
+    assert op_types(graph) == {"ReLU": 1, "GroupConvolution" if group > 1 else "Convolution": 1, "Add": 1}
+
+
+def test_layer_norm_affine_tail_fuses_into_the_next_linear(tmp_path):
+    """LayerNorm's * gamma + beta before Linear layers (transformer / ConvNeXt blocks): both move into the MatMul
+    weights and bias of every consumer."""
+    from test_fuse_normalizations import layer_norm
+    b = OnnxBuilder(opset=13)
+    x = b.input("x", [2, 3, 8])
+    y = layer_norm(b, x, [-1], width=8)
+    first = b.node("Add", [b.node("MatMul", [y, b.random(8, 5)]), b.random(5)])
+    second = b.node("MatMul", [y, b.random(8, 2)])
+    graph = convert_and_check(b.model([first, second]), tmp_path)
+    assert op_types(graph) == {"MVN": 1, "MatMul": 2, "Add": 2}
 
 
 def test_chain_without_convolution_collapses(tmp_path):
