@@ -49,43 +49,57 @@ def convert_theirs(onnx_path: Path, out: Path) -> tuple[Path, float]:
     return out / "theirs.xml", time.perf_counter() - start
 
 
-def latency_ratio(ours: Path, theirs: Path, seconds: float, block_ms: float = 25.0
-                  ) -> tuple[float, float, float, float]:
-    """Latency (ms) of each IR and the ratio ours / theirs, from short blocks of inferences interleaved
-    (ours, theirs, theirs again; the order rotates every round) so that both see the same background load.
-    The ratio is median(ours blocks) / median(theirs blocks). "theirs again" is the same ovc IR compiled a second
-    time: its ratio to theirs is an A/A control that shows how much of a ratio is noise."""
+def latency_ratio(ours: Path, theirs: Path, seconds: float, sessions: int = 4, block_ms: float = 25.0
+                  ) -> dict[str, float]:
+    """Latency of each IR and the ratio ours / theirs, measured so that neither the shared machine's load nor
+    the luck of one compilation decides it:
+      - in each of `sessions` sessions, ours is compiled once and theirs twice (in a rotating order: compiled
+        instances of one IR differ by a few percent, from where their memory lands), and ~25 ms blocks of
+        inferences of the three run interleaved, in a rotating order, so all see the same background load;
+      - ratio = median over ours' blocks / median over theirs' blocks (wall clock); the CPU-time ratio uses the
+        process CPU time of the same blocks, which the other processes on the machine disturb much less;
+      - the A/A control is the same ratio between theirs' two instances: what two identical IRs get here.
+    """
+    import gc
+
     import openvino as ov
     core = ov.Core()
-    paths = (ours, theirs, theirs)
-    compiled = [core.compile_model(core.read_model(str(x)), "CPU", CONFIG) for x in paths]
+    wall: dict[str, list[float]] = {"ours": [], "theirs_a": [], "theirs_b": []}
+    cpu: dict[str, list[float]] = {k: [] for k in wall}
     rng = np.random.default_rng(0)
-    requests = []
-    for c in compiled:
-        r = c.create_infer_request()
-        for i, inp in enumerate(c.inputs):
-            r.set_tensor(inp, ov.Tensor(rng.standard_normal(tuple(inp.get_partial_shape().to_shape()))
-                                        .astype(np.float32)))
-        requests.append(r)
-    for r in requests:  # warm up
-        for _ in range(3):
-            r.infer()
-    t0 = time.perf_counter()
-    requests[1].infer()
-    per_block = max(1, int(block_ms / 1e3 / max(time.perf_counter() - t0, 1e-6)))
-    samples: list[list[float]] = [[], [], []]
-    deadline = time.perf_counter() + seconds
-    round_ = 0
-    while time.perf_counter() < deadline or round_ < 12:
-        for which in np.roll([0, 1, 2], round_ % 3):
-            r = requests[which]
-            t0 = time.perf_counter()
-            for _ in range(per_block):
+    for session in range(sessions):
+        kinds = list(np.roll(["ours", "theirs_a", "theirs_b"], session))
+        requests = {}
+        for kind in kinds:
+            compiled = core.compile_model(core.read_model(str(ours if kind == "ours" else theirs)), "CPU", CONFIG)
+            r = compiled.create_infer_request()
+            for inp in compiled.inputs:
+                shape = tuple(inp.get_partial_shape().to_shape())
+                r.set_tensor(inp, ov.Tensor(rng.standard_normal(shape).astype(np.float32)))
+            for _ in range(3):     # warm up
                 r.infer()
-            samples[which].append((time.perf_counter() - t0) / per_block)
-        round_ += 1
-    ms = [statistics.median(s) * 1e3 for s in samples]
-    return ms[0], ms[1], ms[0] / ms[1], ms[2] / ms[1]
+            requests[kind] = r
+        t0 = time.perf_counter()
+        requests["theirs_a"].infer()
+        per_block = max(1, int(block_ms / 1e3 / max(time.perf_counter() - t0, 1e-6)))
+        deadline = time.perf_counter() + seconds / sessions
+        round_ = 0
+        while time.perf_counter() < deadline or round_ < 4:
+            for kind in np.roll(kinds, round_):
+                t0, c0 = time.perf_counter(), time.process_time()
+                for _ in range(per_block):
+                    requests[kind].infer()
+                wall[kind].append((time.perf_counter() - t0) / per_block)
+                cpu[kind].append((time.process_time() - c0) / per_block)
+            round_ += 1
+        del requests, compiled, r
+        gc.collect()
+    med = {k: statistics.median(v) for k, v in wall.items()}
+    med_cpu = {k: statistics.median(v) for k, v in cpu.items()}
+    theirs_all = statistics.median(wall["theirs_a"] + wall["theirs_b"])
+    return {"ms_ours": med["ours"] * 1e3, "ms_theirs": theirs_all * 1e3, "ratio": med["ours"] / theirs_all,
+            "cpu_ratio": med_cpu["ours"] / statistics.median(cpu["theirs_a"] + cpu["theirs_b"]),
+            "control": med["theirs_a"] / med["theirs_b"]}
 
 
 def measure(name: str, path: Path, seconds: float, latency: bool) -> dict:
@@ -105,7 +119,7 @@ def measure(name: str, path: Path, seconds: float, latency: bool) -> dict:
             row[f"bin_{key}"] = xml.with_suffix(".bin").stat().st_size if xml.with_suffix(".bin").exists() else 0
             row[f"counts_{key}"] = counts
         if latency:
-            row["ms_ours"], row["ms_theirs"], row["ratio"], row["control"] = latency_ratio(ours, theirs, seconds)
+            row.update(latency_ratio(ours, theirs, seconds))
         return row
 
 
@@ -121,19 +135,20 @@ def op_diff(row: dict) -> str:
 
 def table(rows: list[dict]) -> str:
     lines = ["| model | ops ours / ovc | all layers ours / ovc | .bin MB ours / ovc | convert s ours / ovc | "
-             "latency ms ours / ovc | ratio | A/A control | op types that differ (ours/ovc) |",
-             "|---|---|---|---|---|---|---|---|---|"]
+             "latency ms ours / ovc | ratio | CPU-time ratio | A/A control | op types that differ (ours/ovc) |",
+             "|---|---|---|---|---|---|---|---|---|---|"]
     for r in rows:
         if "error" in r:
-            lines.append(f"| {r['model']} | failed: {r['error']} | | | | | | | |")
+            lines.append(f"| {r['model']} | failed: {r['error']} | | | | | | | | |")
             continue
         lat = f"{r['ms_ours']:.2f} / {r['ms_theirs']:.2f}" if "ratio" in r else "-"
         ratio = f"{r['ratio']:.3f}" if "ratio" in r else "-"
         control = f"{r['control']:.3f}" if "control" in r else "-"
+        cpu = f"{r['cpu_ratio']:.3f}" if "cpu_ratio" in r else "-"
         lines.append(f"| {r['model']} | {r['ops_ours']} / {r['ops_theirs']} | {r['total_ours']} / "
                      f"{r['total_theirs']} | {r['bin_ours'] / 1e6:.2f} / {r['bin_theirs'] / 1e6:.2f} | "
                      f"{r['t_ours']:.1f} / {r['t_theirs']:.1f} | {lat} | "
-                     f"{ratio} | {control} | {op_diff(r)} |")
+                     f"{ratio} | {cpu} | {control} | {op_diff(r)} |")
     return "\n".join(lines)
 
 
@@ -168,10 +183,12 @@ def write_section(path: Path, text: str, count: int, seconds: float) -> None:
                f"`python bench/ir_quality.py --write docs/BENCHMARKS.md` ({count} models, OpenVINO "
                f"{ov.__version__}). Ops exclude Parameter, Result and Const; \"all layers\" counts them too. "
                f"Both IRs are FP32 (ovc saved with compress_to_fp16=False). Latency: OpenVINO CPU, 1 stream, "
-               f"2 threads, f32 hint; blocks of ~25 ms of inferences of each IR interleaved for {seconds:g} s "
-               f"(at least 12 rounds); ratio = median ours / median ovc (below 1: ours is faster). The A/A "
-               f"control is the ovc IR compiled a second time against itself, measured in the same rounds: "
-               f"it shows the noise of the shared machine.\n\n{text}\n{end}\n")
+               f"2 threads, f32 hint. In each of 4 sessions ours is compiled once and ovc's IR twice (rotating "
+               f"the order), and ~25 ms blocks of inferences of the three run interleaved ({seconds:g} s per "
+               f"model in all); ratio = median of ours' blocks / median of ovc's (below 1: ours is faster). The "
+               f"CPU-time ratio is the same over process CPU time, which the other processes on this shared "
+               f"2-core machine disturb less. The A/A control is the ratio between ovc's two instances: what two "
+               f"identical IRs get here.\n\n{text}\n{end}\n")
     old = path.read_text() if path.exists() else "# Benchmarks\n"
     if begin in old:
         head, rest = old.split(begin, 1)

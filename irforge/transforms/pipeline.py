@@ -21,6 +21,7 @@ from .fuse_shuffle_channels import fuse_shuffle_channels
 from .merge_duplicates import merge_duplicates
 from .optimize_strides import optimize_strides
 from .remove_dead_nodes import remove_dead_nodes
+from .simplify_pooling import simplify_pooling
 
 Pass = Callable[[Graph], int]
 
@@ -69,6 +70,7 @@ def optimization_passes(options: ConversionOptions) -> tuple[Pass, ...]:
         fuse_activations,       # before linear fusing, which would swallow their constants (GELU's * 0.5)
         fuse_normalizations,    # likewise (MVN's eps, LayerNorm's shape); after merge_duplicates (one mean)
         fuse_shuffle_channels,  # Reshape -> Transpose -> Reshape channel shuffles (ShuffleNet) into one op
+        simplify_pooling,       # ceil -> floor rounding where equal; before fuse_pad, which takes floor AvgPools
         fuse_pad,               # Pad -> Conv / AvgPool: 1x1 convolutions get their zero pads for optimize_strides
     ]
     if not options.disable_fusing:

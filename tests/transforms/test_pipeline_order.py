@@ -6,7 +6,7 @@ from irforge.options import ConversionOptions
 from irforge.transforms.pipeline import conversion_passes, pass_name
 
 REWRITING = ("merge_duplicates", "fuse_activations", "fuse_normalizations", "fuse_shuffle_channels", "fuse_pad",
-             "fuse_linear_ops", "fuse_grouped_convolutions", "optimize_strides")
+             "simplify_pooling", "fuse_linear_ops", "fuse_grouped_convolutions", "optimize_strides")
 
 
 def names(**options) -> list[str]:
@@ -46,6 +46,13 @@ def test_grouped_convolutions_between_two_linear_fusings():
     BatchNorm after the Concat folds into the GroupConvolution after it."""
     order = names()
     assert first(order, "fuse_linear_ops") < first(order, "fuse_grouped_convolutions") < last(order, "fuse_linear_ops")
+
+
+def test_pooling_rounding_simplified_before_pad_fusion():
+    """fuse_pad folds a Pad only into floor-rounded AvgPools; simplify_pooling turns ceil ones whose windows
+    floor already gives into floor ones first, so they can take their Pad too."""
+    order = names()
+    assert last(order, "simplify_pooling") < first(order, "fuse_pad")
 
 
 def test_stride_optimization_after_pad_and_linear_fusing():
