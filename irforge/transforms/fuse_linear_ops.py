@@ -108,12 +108,13 @@ def _is_zeros(v: np.ndarray) -> bool:
     return bool(np.all(v == 0))
 
 
-def _compact(v: np.ndarray) -> np.ndarray:
-    """Drop leading unit axes ([1, C, 1, 1] stays, [1, 1, 1, 1] becomes a scalar when all values agree)."""
+def _compact(v: np.ndarray, rank: int) -> np.ndarray:
+    """A constant that holds one value becomes a scalar; any other gets the data's rank ([C, 1, 1] -> [1, C, 1, 1]):
+    the OpenVINO CPU plugin fuses a per-channel Add / Multiply into the convolution before it in that form."""
     flat = v.reshape(-1)
-    if flat.size > 1 and np.all(flat == flat[0]):
+    if np.all(flat == flat[0]):
         return flat[:1].reshape(())
-    return v
+    return v.reshape((1,) * (rank - v.ndim) + v.shape)
 
 
 def _foldable_producer(x: Output, chain_start: Node, mask: FusionMask) -> Node | None:
@@ -127,12 +128,12 @@ def _foldable_producer(x: Output, chain_start: Node, mask: FusionMask) -> Node |
 
 
 def _emit(graph: Graph, x: Output, a: np.ndarray, b: np.ndarray, name: str) -> Output:
-    et = x.element_type.numpy
+    et, rank = x.element_type.numpy, x.shape.rank or 0
     y = x
     if not _is_ones(a):
-        y = graph.out(ops.Multiply(), y, graph.constant(_compact(a).astype(et)), name=name + "/scale")
+        y = graph.out(ops.Multiply(), y, graph.constant(_compact(a, rank).astype(et)), name=name + "/scale")
     if not _is_zeros(b):
-        y = graph.out(ops.Add(), y, graph.constant(_compact(b).astype(et)), name=name + "/shift")
+        y = graph.out(ops.Add(), y, graph.constant(_compact(b, rank).astype(et)), name=name + "/shift")
     return y
 
 
