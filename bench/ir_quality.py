@@ -67,6 +67,7 @@ def latency_ratio(ours: Path, theirs: Path, seconds: float, sessions: int = 4, b
     wall: dict[str, list[float]] = {"ours": [], "theirs_a": [], "theirs_b": []}
     cpu: dict[str, list[float]] = {k: [] for k in wall}
     rng = np.random.default_rng(0)
+    executed: dict[str, int] = {}
     for session in range(sessions):
         kinds = list(np.roll(["ours", "theirs_a", "theirs_b"], session))
         requests = {}
@@ -79,6 +80,7 @@ def latency_ratio(ours: Path, theirs: Path, seconds: float, sessions: int = 4, b
             for _ in range(3):     # warm up
                 r.infer()
             requests[kind] = r
+            executed.setdefault(kind, executed_nodes(compiled))
         t0 = time.perf_counter()
         requests["theirs_a"].infer()
         per_block = max(1, int(block_ms / 1e3 / max(time.perf_counter() - t0, 1e-6)))
@@ -99,7 +101,14 @@ def latency_ratio(ours: Path, theirs: Path, seconds: float, sessions: int = 4, b
     theirs_all = statistics.median(wall["theirs_a"] + wall["theirs_b"])
     return {"ms_ours": med["ours"] * 1e3, "ms_theirs": theirs_all * 1e3, "ratio": med["ours"] / theirs_all,
             "cpu_ratio": med_cpu["ours"] / statistics.median(cpu["theirs_a"] + cpu["theirs_b"]),
-            "control": med["theirs_a"] / med["theirs_b"]}
+            "control": med["theirs_a"] / med["theirs_b"],
+            "exec_ours": executed["ours"], "exec_theirs": executed["theirs_a"]}
+
+
+def executed_nodes(compiled) -> int:
+    """Nodes of the graph the CPU plugin runs after its own fusions (constants, inputs and outputs aside)."""
+    types = [op.get_rt_info()["layerType"].astype(str) for op in compiled.get_runtime_model().get_ordered_ops()]
+    return sum(t not in ("Const", "Input", "Output") for t in types)
 
 
 def measure(name: str, path: Path, seconds: float, latency: bool) -> dict:
@@ -135,19 +144,21 @@ def op_diff(row: dict) -> str:
 
 def table(rows: list[dict]) -> str:
     lines = ["| model | ops ours / ovc | all layers ours / ovc | .bin MB ours / ovc | convert s ours / ovc | "
-             "latency ms ours / ovc | ratio | CPU-time ratio | A/A control | op types that differ (ours/ovc) |",
-             "|---|---|---|---|---|---|---|---|---|---|"]
+             "CPU plugin nodes ours / ovc | latency ms ours / ovc | ratio | CPU-time ratio | A/A control | "
+             "op types that differ (ours/ovc) |",
+             "|---|---|---|---|---|---|---|---|---|---|---|"]
     for r in rows:
         if "error" in r:
-            lines.append(f"| {r['model']} | failed: {r['error']} | | | | | | | | |")
+            lines.append(f"| {r['model']} | failed: {r['error']} | | | | | | | | | |")
             continue
         lat = f"{r['ms_ours']:.2f} / {r['ms_theirs']:.2f}" if "ratio" in r else "-"
+        executed = f"{r['exec_ours']} / {r['exec_theirs']}" if "exec_ours" in r else "-"
         ratio = f"{r['ratio']:.3f}" if "ratio" in r else "-"
         control = f"{r['control']:.3f}" if "control" in r else "-"
         cpu = f"{r['cpu_ratio']:.3f}" if "cpu_ratio" in r else "-"
         lines.append(f"| {r['model']} | {r['ops_ours']} / {r['ops_theirs']} | {r['total_ours']} / "
                      f"{r['total_theirs']} | {r['bin_ours'] / 1e6:.2f} / {r['bin_theirs'] / 1e6:.2f} | "
-                     f"{r['t_ours']:.1f} / {r['t_theirs']:.1f} | {lat} | "
+                     f"{r['t_ours']:.1f} / {r['t_theirs']:.1f} | {executed} | {lat} | "
                      f"{ratio} | {cpu} | {control} | {op_diff(r)} |")
     return "\n".join(lines)
 
@@ -188,7 +199,9 @@ def write_section(path: Path, text: str, count: int, seconds: float) -> None:
                f"model in all); ratio = median of ours' blocks / median of ovc's (below 1: ours is faster). The "
                f"CPU-time ratio is the same over process CPU time, which the other processes on this shared "
                f"2-core machine disturb less. The A/A control is the ratio between ovc's two instances: what two "
-               f"identical IRs get here.\n\n{text}\n{end}\n")
+               f"identical IRs get here. \"CPU plugin nodes\" counts the nodes the CPU plugin runs after its own fusions "
+               f"(compiled_model.get_runtime_model(), constants aside): equal counts mean the same executed graph, "
+               f"where any latency ratio is noise.\n\n{text}\n{end}\n")
     old = path.read_text() if path.exists() else "# Benchmarks\n"
     if begin in old:
         head, rest = old.split(begin, 1)
