@@ -1,0 +1,267 @@
+"""Builds the MXNet test models with MXNet itself, with random weights, and saves MXNet's own outputs.
+
+Runs in the oracle venv (mxnet 1.9.1, numpy<1.24, gluoncv; see tests/frontends/mxnet/oracle.py, which builds
+that venv and calls this script). Never imported by irforge or by the tests themselves.
+
+    python make_models.py OUTDIR [CASE ...]
+
+Each case writes into OUTDIR: NAME-symbol.json + NAME-0000.params (the checkpoint, as gluon `export` or
+`mx.model.save_checkpoint` write it), NAME.npz (inputs under "in:NAME", MXNet's outputs under "out:NAME") and
+NAME.json (input names and shapes, output names as `sym.list_outputs()` gives them, conversion options).
+A case whose NAME.json exists is skipped.
+"""
+from __future__ import annotations
+
+import json
+import os
+import sys
+
+import mxnet as mx
+import numpy as np
+from mxnet import nd
+
+RNG = np.random.default_rng(1234)
+mx.random.seed(1234)
+
+
+# -- helpers ---------------------------------------------------------------------------------------------------------
+def randomize(params: dict) -> None:
+    """Random weights; BatchNorm statistics and affine terms randomized too (so folding errors show)."""
+    for name, p in params.items():
+        shape = p.shape
+        if name.endswith("running_var") or name.endswith("moving_var"):
+            value = RNG.uniform(0.5, 2.0, shape)
+        elif name.endswith("running_mean") or name.endswith("moving_mean"):
+            value = RNG.uniform(-0.5, 0.5, shape)
+        elif name.endswith("gamma"):
+            value = RNG.uniform(0.5, 1.5, shape)
+        elif name.endswith("beta") or name.endswith("bias"):
+            value = RNG.uniform(-0.3, 0.3, shape)
+        else:
+            continue
+        p.set_data(nd.array(value.astype(np.float32)))
+
+
+def run_symbol(sym, args: dict, aux: dict, inputs: dict) -> dict:
+    """MXNet's own forward pass (inference mode) from a symbol and its weights."""
+    arrays = {k: nd.array(v, dtype=v.dtype) for k, v in inputs.items()}
+    arrays.update(args)
+    exe = sym.bind(mx.cpu(), args={k: arrays[k] for k in sym.list_arguments()},
+                   aux_states={k: aux[k] for k in sym.list_auxiliary_states()}, grad_req="null")
+    outs = exe.forward(is_train=False)
+    return {name: o.asnumpy() for name, o in zip(sym.list_outputs(), outs)}
+
+
+def save_case(out: str, name: str, sym, args: dict, aux: dict, inputs: dict, options: dict | None = None,
+              write_checkpoint: bool = True) -> None:
+    prefix = os.path.join(out, name)
+    if write_checkpoint:
+        mx.model.save_checkpoint(prefix, 0, sym, args, aux)
+    expected = run_symbol(sym, args, aux, inputs)
+    np.savez(prefix + ".npz", **{f"in:{k}": v for k, v in inputs.items()},
+             **{f"out:{k}": v for k, v in expected.items()})
+    manifest = {"inputs": {k: list(v.shape) for k, v in inputs.items()},
+                "input_types": {k: str(v.dtype) for k, v in inputs.items()},
+                "outputs": sym.list_outputs(), "options": options or {}}
+    with open(prefix + ".json", "w") as f:
+        json.dump(manifest, f, indent=1)
+
+
+def init_args(sym, shapes: dict, skip=()) -> tuple[dict, dict]:
+    """Random arguments and auxiliary states for a symbol, given its input shapes."""
+    arg_shapes, _, aux_shapes = sym.infer_shape(**shapes)
+    args, aux = {}, {}
+    for name, shape in zip(sym.list_arguments(), arg_shapes):
+        if name in shapes or name in skip:
+            continue
+        args[name] = nd.array(RNG.standard_normal(shape).astype(np.float32) * 0.5)
+    for name, shape in zip(sym.list_auxiliary_states(), aux_shapes):
+        low, high = (0.5, 2.0) if name.endswith("var") else (-0.5, 0.5)
+        aux[name] = nd.array(RNG.uniform(low, high, shape).astype(np.float32))
+    return args, aux
+
+
+# -- the gluon model zoo ---------------------------------------------------------------------------------------------
+ZOO = {  # name: input size (the smallest the net takes: fixed-size average pools need 224 / 299)
+    "resnet18_v1": 64, "resnet18_v2": 64, "mobilenet0.25": 64, "mobilenetv2_0.25": 64, "squeezenet1.1": 224,
+    "vgg11_bn": 32, "densenet121": 224, "inceptionv3": 299, "alexnet": 64,
+}
+
+
+def zoo_case(out: str, name: str) -> None:
+    from mxnet.gluon.model_zoo import vision
+    size = ZOO[name]
+    net = vision.get_model(name)
+    net.initialize(mx.init.Xavier(magnitude=2.0))
+    x = RNG.standard_normal((1, 3, size, size)).astype(np.float32)
+    net(nd.array(x))
+    randomize(net.collect_params())
+    net.hybridize()
+    net(nd.array(x))
+    prefix = os.path.join(out, name)
+    net.export(prefix)
+    sym, args, aux = mx.model.load_checkpoint(prefix, 0)
+    save_case(out, name, sym, args, aux, {"data": x}, {"input_shape": f"[1,3,{size},{size}]"},
+              write_checkpoint=False)
+
+
+# -- symbolic nets -----------------------------------------------------------------------------------------------------
+def reshape_case(out: str) -> None:
+    data = mx.sym.var("data")
+    targets = {
+        "r_copy_infer": dict(shape=(0, -1)),            # 0 copies, -1 infers
+        "r_copy_rest": dict(shape=(-2,)),               # -2 copies every remaining dim
+        "r_merge": dict(shape=(0, -3, -2)),             # -3 merges two dims
+        "r_split": dict(shape=(-4, 1, 2, -2)),          # -4 splits one dim in two
+        "r_split_infer": dict(shape=(-4, -1, 2, 0, -2)),
+        "r_reverse": dict(shape=(-1, 0), reverse=True),  # matched from the right
+        "r_merge_last": dict(shape=(0, 0, -3)),
+        "r_merge_infer": dict(shape=(-3, -1)),
+        "r_middle_rest": dict(shape=(0, -2)),
+    }
+    heads = [mx.sym.Reshape(data, name=name, **kw) for name, kw in targets.items()]
+    heads.append(mx.sym.reshape(mx.sym.transpose(data, axes=(0, 2, 1, 3), name="t"), shape=(0, 0, -1),
+                                name="after_transpose"))
+    sym = mx.sym.Group(heads)
+    x = RNG.standard_normal((2, 3, 4, 5)).astype(np.float32)
+    save_case(out, "reshape_special", sym, {}, {}, {"data": x}, {"input_shape": "[2,3,4,5]"})
+
+
+def lstm_case(out: str) -> None:
+    from mxnet.gluon import nn, rnn
+
+    class Tagger(mx.gluon.HybridBlock):
+        def __init__(self):
+            super().__init__()
+            with self.name_scope():
+                self.embed = nn.Embedding(20, 8)
+                self.lstm = rnn.LSTM(6, num_layers=2, bidirectional=True, layout="TNC")
+                self.out = nn.Dense(5, flatten=False)
+
+        def hybrid_forward(self, F, x):
+            return self.out(self.lstm(self.embed(x)))
+
+    net = Tagger()
+    net.initialize(mx.init.Uniform(0.5))
+    x = RNG.integers(0, 20, (5, 2)).astype(np.float32)
+    net(nd.array(x))
+    randomize(net.collect_params())
+    net.hybridize()
+    net(nd.array(x))
+    prefix = os.path.join(out, "lstm_tagger")
+    net.export(prefix)
+    sym, args, aux = mx.model.load_checkpoint(prefix, 0)
+    save_case(out, "lstm_tagger", sym, args, aux, {"data": x}, {"input_shape": "[5,2]"}, write_checkpoint=False)
+
+
+def rnn_cases(out: str) -> None:
+    """Fused RNN op written with the symbol API: GRU and vanilla (tanh / relu), explicit states and state outputs."""
+    for name, mode, layers, bidir in [("rnn_gru", "gru", 2, False), ("rnn_tanh", "rnn_tanh", 1, True),
+                                      ("rnn_relu", "rnn_relu", 1, False), ("rnn_lstm_states", "lstm", 1, False)]:
+        data = mx.sym.var("data")
+        params = mx.sym.var(f"{name}_parameters")
+        state = mx.sym.var("state")
+        dirs = 2 if bidir else 1
+        kwargs = dict(state_size=4, num_layers=layers, mode=mode, bidirectional=bidir, state_outputs=True, name=name)
+        inputs = {"data": RNG.standard_normal((3, 2, 5)).astype(np.float32),
+                  "state": RNG.standard_normal((layers * dirs, 2, 4)).astype(np.float32)}
+        if mode == "lstm":
+            cell = mx.sym.var("state_cell")
+            sym = mx.sym.RNN(data, params, state, cell, **kwargs)
+            inputs["state_cell"] = RNG.standard_normal((layers * dirs, 2, 4)).astype(np.float32)
+        else:
+            sym = mx.sym.RNN(data, params, state, **kwargs)
+        shapes = {k: v.shape for k, v in inputs.items()}
+        args, aux = init_args(sym, shapes)
+        save_case(out, name, sym, args, aux, inputs, {"input": ",".join(inputs),
+                                                       "input_shape": ",".join(str(list(v.shape)).replace(" ", "")
+                                                                               for v in inputs.values())})
+
+
+def style_transfer_case(out: str) -> None:
+    """A style-transfer generator whose weights come as PREFIX_args.nd / PREFIX_auxs.nd plus a pretrained
+    checkpoint that supplies what the .nd files lack (the legacy --nd_prefix_name flow)."""
+    data = mx.sym.var("data")
+
+    def conv_bn_act(x, name, filters, stride=1):
+        x = mx.sym.Convolution(x, kernel=(3, 3), pad=(1, 1), stride=(stride, stride), num_filter=filters,
+                               name=f"{name}_conv")
+        x = mx.sym.BatchNorm(x, fix_gamma=False, name=f"{name}_bn")
+        return mx.sym.LeakyReLU(x, act_type="leaky", slope=0.2, name=f"{name}_relu")
+
+    x = conv_bn_act(data, "enc1", 8)
+    x = conv_bn_act(x, "enc2", 8, stride=2)
+    r = conv_bn_act(x, "res1", 8)
+    r = mx.sym.Convolution(r, kernel=(3, 3), pad=(1, 1), num_filter=8, name="res1_conv2")
+    x = mx.sym.elemwise_add(x, r, name="res1_add")
+    x = mx.sym.Deconvolution(x, kernel=(4, 4), stride=(2, 2), pad=(1, 1), num_filter=3, name="dec1_deconv")
+    x = mx.sym.Crop(x, data, num_args=2, name="dec1_crop")
+    sym = mx.sym.Activation(x, act_type="tanh", name="out_tanh")
+    inputs = {"data": RNG.standard_normal((1, 3, 17, 17)).astype(np.float32)}
+    args, aux = init_args(sym, {"data": inputs["data"].shape})
+    prefix = os.path.join(out, "style_gen")
+    sym.save(prefix + "-symbol.json")
+    # The pretrained checkpoint holds the first conv (as a style-transfer net takes VGG's), plus a stale
+    # enc2_conv_weight that the .nd files must override.
+    pre_data = mx.sym.var("data")
+    pre = mx.sym.Convolution(pre_data, kernel=(3, 3), pad=(1, 1), num_filter=8, name="enc1_conv")
+    pre = mx.sym.Convolution(pre, kernel=(3, 3), pad=(1, 1), stride=(2, 2), num_filter=8, name="enc2_conv")
+    pre_args = {"enc1_conv_weight": args["enc1_conv_weight"], "enc1_conv_bias": args["enc1_conv_bias"],
+                "enc2_conv_weight": nd.zeros(args["enc2_conv_weight"].shape),
+                "enc2_conv_bias": nd.zeros(args["enc2_conv_bias"].shape)}
+    mx.model.save_checkpoint(os.path.join(out, "style_pretrained"), 0, pre, pre_args, {})
+    nd_args = {k: v for k, v in args.items() if not k.startswith("enc1_conv")}
+    nd.save(os.path.join(out, "style_args.nd"), nd_args)
+    nd.save(os.path.join(out, "style_auxs.nd"), aux)
+    save_case(out, "style_gen", sym, args, aux, inputs,
+              {"input_symbol": "style_gen-symbol.json", "nd_prefix_name": "style",
+               "pretrained_model_name": "style_pretrained-0000.params", "input_shape": "[1,3,17,17]"},
+              write_checkpoint=False)
+
+
+def ndarray_files(out: str) -> None:
+    """NDArray containers in the layouts MXNet writes: V2 (float32/float16/int types) and V3 (np shape)."""
+    arrays = {"f32": RNG.standard_normal((2, 3)).astype(np.float32),
+              "f16": RNG.standard_normal((4,)).astype(np.float16),
+              "f64": RNG.standard_normal((2, 2)).astype(np.float64),
+              "u8": RNG.integers(0, 255, (3, 1, 2)).astype(np.uint8),
+              "i32": RNG.integers(-9, 9, (5,)).astype(np.int32),
+              "i8": RNG.integers(-9, 9, (2, 2)).astype(np.int8),
+              "i64": RNG.integers(-9, 9, (3,)).astype(np.int64)}
+    nd.save(os.path.join(out, "ndarrays_v2.params"), {k: nd.array(v, dtype=v.dtype) for k, v in arrays.items()})
+    nd.save(os.path.join(out, "ndarrays_list.nd"), [nd.array(arrays["f32"])])
+    with mx.util.np_shape(True):
+        nd.save(os.path.join(out, "ndarrays_v3.nd"), {"scalar": nd.array(np.float32(2.5).reshape(())),
+                                                      "f32": nd.array(arrays["f32"])})
+    np.savez(os.path.join(out, "ndarrays.npz"), **arrays)
+    with open(os.path.join(out, "ndarrays.json"), "w") as f:
+        json.dump({"written": sorted(arrays)}, f)
+
+
+CASES = {
+    **{name: (lambda out, n=name: zoo_case(out, n)) for name in ZOO},
+    "reshape_special": reshape_case,
+    "lstm_tagger": lstm_case,
+    "rnn_gru": rnn_cases,
+    "style_gen": style_transfer_case,
+    "ndarrays": ndarray_files,
+}
+
+
+def main(argv: list[str]) -> int:
+    out = argv[1]
+    os.makedirs(out, exist_ok=True)
+    wanted = argv[2:] or list(CASES)
+    for name in wanted:
+        if os.path.exists(os.path.join(out, name + ".json")):
+            continue
+        print("building", name, flush=True)
+        CASES[name](out)
+    from op_cases import build_op_cases  # the per-op cases live beside this script
+    if not argv[2:] or "ops" in argv[2:]:
+        build_op_cases(os.path.join(out, "ops"), save_case, init_args, RNG)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))
