@@ -249,17 +249,20 @@ CASES = {
 
 
 def main(argv: list[str]) -> int:
-    out = argv[1]
+    """make_models.py [--models | --ops] OUTDIR [CASE ...]"""
+    kinds = {"--models", "--ops"}
+    flags = [a for a in argv[1:] if a in kinds]
+    rest = [a for a in argv[1:] if a not in kinds]
+    out, wanted = rest[0], rest[1:]
     os.makedirs(out, exist_ok=True)
-    wanted = argv[2:] or list(CASES)
-    for name in wanted:
-        if os.path.exists(os.path.join(out, name + ".json")):
-            continue
-        print("building", name, flush=True)
-        CASES[name](out)
-    from op_cases import build_op_cases  # the per-op cases live beside this script
-    if not argv[2:] or "ops" in argv[2:]:
-        build_op_cases(os.path.join(out, "ops"), save_case, init_args, RNG)
+    if not flags or "--models" in flags:
+        for name in wanted or list(CASES):
+            if not os.path.exists(os.path.join(out, name + ".json")):
+                print("building", name, flush=True)
+                CASES[name](out)
+    if not flags or "--ops" in flags:
+        from op_cases import build_op_cases  # the per-op cases live beside this script
+        build_op_cases(out, save_case, init_args, RNG)
     return 0
 
 
