@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from irforge import ops
 
-from .translators import math, nn, tensor
+from .translators import math, nn, rnn, tensor
 from .translators.common import Translator, identity, unary
 from .translators.math import binary, compare, logical, reduce, scalar
 
@@ -29,6 +29,8 @@ OP_TABLE: dict[str, Translator] = {
     "L2Normalization":           nn.l2_normalization,
     "LRN":                       nn.lrn,
     "Embedding":                 nn.embedding,
+    "RNN":                       rnn.rnn,
+    "_rnn_param_concat":         tensor.concat,
     # -- activations ----------------------------------------------------------------------------------------------
     "Activation":                nn.activation,
     "LeakyReLU":                 nn.leaky_relu,

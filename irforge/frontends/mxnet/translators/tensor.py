@@ -320,9 +320,9 @@ def cast(n: MxNode) -> list[Output]:
 
 def _filled(value: float):
     def translate(n: MxNode) -> list[Output]:
-        shape = [int(d) for d in n.ints("shape")]
-        if any(d <= 0 for d in shape):
-            raise n.error(f"shape {shape} has unknown dims (0): a constant needs them all")
+        # A 0 is a dim MXNet infers from the consumer (gluon's RNN begin states): size 1 here, and the
+        # consumer broadcasts it (the RNN translator does; the values are all `value` anyway).
+        shape = [max(int(d), 1) if d is not None else 1 for d in n.ints("shape")]
         return [n.const(np.full(shape, value, dtype(n).numpy), dtype(n))]
     return translate
 
