@@ -19,7 +19,7 @@ import numpy as np
 
 from irforge import ops
 from irforge.core.element_type import ElementType
-from irforge.core.graph import Graph, Origin, Output
+from irforge.core.graph import Graph, Origin, Output, Parameter
 from irforge.core.shape import DYNAMIC, PartialShape
 from irforge.errors import ConversionError, InputError, OptionError
 from irforge.frontends.base import InputOverrides, make_input, report_unsupported
@@ -183,7 +183,9 @@ class MxnetConverter:
                                           node=node.name, op_type=node.op)
             n = MxNode(node, inputs, producers, self.graph, self.symbol.path)  # type: ignore[arg-type]
             outputs = OP_TABLE[node.op](n)
-            n.finish(outputs, [output_name(node, k) for k in range(len(outputs))])
+            # A translation that passes a model input through (Dropout, identity) must not rename that input.
+            n.finish(outputs, ["" if isinstance(out.node.op, Parameter) else output_name(node, k)
+                               for k, out in enumerate(outputs)])
             for k, out in enumerate(outputs):
                 self.values[(node.index, k)] = out
         for entry in self.symbol.heads:

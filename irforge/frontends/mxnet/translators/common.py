@@ -41,10 +41,16 @@ def along_axis(n: MxNode, vector: Output, rank: int, axis: int = 1) -> Output:
     return reshaped(n, vector, shape)
 
 
+def scalar(n: MxNode, value, et: ElementType) -> Output:
+    """A 0-d constant (Split's axis and Pad's value must be scalars, not [1])."""
+    array = np.asarray(value, dtype=et.numpy).reshape(())
+    return n.graph.add(Constant(et, (), array), name=f"{n.name}/scalar").outputs[0]
+
+
 def scalar_like(n: MxNode, x: Output, value: float) -> Output:
     """A scalar constant of x's element type."""
     et = x.element_type if x.element_type != ElementType.dynamic else ElementType.f32
-    return n.const(np.asarray(value).astype(et.numpy), et)
+    return scalar(n, value, et)
 
 
 def to_bool(n: MxNode, x: Output) -> Output:

@@ -85,7 +85,11 @@ def reduce(op_class) -> Translator:
             axes = list(range(rank))
         elif n.bool("exclude", False):
             axes = [a for a in range(rank) if a not in axes]
-        return [n.out(op_class(keep_dims=n.bool("keepdims", False)), x, n.const(i64(axes)))]
+        keep = n.bool("keepdims", False)
+        y = n.out(op_class(keep_dims=keep), x, n.const(i64(axes)))
+        if not keep and len(axes) == rank:  # MXNet never returns a scalar: a full reduction gives shape (1,)
+            y = n.out(ops.Reshape(special_zero=False), y, n.const(i64([1])))
+        return [y]
     translate.__doc__ = f"-> {op_class.TYPE}"
     return translate
 

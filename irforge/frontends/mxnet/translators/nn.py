@@ -112,13 +112,40 @@ def pooling(n: MxNode) -> list[Output]:
         raise n.error(f"pooling_convention {convention} is not one of valid, full, same")
     if pool_type == "max":
         return [n.add(ops.MaxPool(**attrs, axis=0), x).outputs[0]]
-    if pool_type in ("avg", "sum"):
-        include_pad = n.bool("count_include_pad", True) or pool_type == "sum"
-        y = n.out(ops.AvgPool(**attrs, exclude_pad=not include_pad), x)
+    if pool_type not in ("avg", "sum"):
+        raise n.error(f"pool_type {pool_type} is not supported (max, avg, sum and global lp are)")
+    include_pad = n.bool("count_include_pad", True) or pool_type == "sum"
+    overflow = _window_overflow(n, x, attrs) if convention == "full" else None
+    if include_pad and (pool_type == "sum" or (overflow and any(overflow))):
+        # MXNet counts the padding in the divisor but not a last (ceil) window's part past the end padding;
+        # OpenVINO counts both. So pad explicitly (the padding then counts as data) and let a window's part
+        # past the end be excluded: exact for avg, and sum = that avg * window size needs every window full.
+        extra = overflow or (0,) * spatial
+        pads_begin, pads_end = attrs["pads_begin"], attrs["pads_end"]
+        rank = n.rank(x)
+        x = n.out(ops.Pad(pad_mode="constant"), x, n.const(i64([0, 0, *pads_begin])),
+                  n.const(i64([0, 0, *(p + (e if pool_type == "sum" else 0) for p, e in zip(pads_end, extra))])),
+                  scalar_like(n, x, 0.0))
+        attrs.update(pads_begin=(0,) * spatial, rounding_type=RoundingType.FLOOR,
+                     pads_end=(0,) * spatial if pool_type == "sum" else tuple(extra))
+        assert rank == spatial + 2
+        y = n.out(ops.AvgPool(**attrs, exclude_pad=pool_type == "avg"), x)
         if pool_type == "sum":
             y = n.out(ops.Multiply(), y, scalar_like(n, y, float(np.prod(kernel))))
         return [y]
-    raise n.error(f"pool_type {pool_type} is not supported (max, avg, sum and global lp are)")
+    return [n.out(ops.AvgPool(**attrs, exclude_pad=not include_pad), x)]
+
+
+def _window_overflow(n: MxNode, x: Output, attrs: dict) -> tuple[int, ...] | None:
+    """How far the last 'full' (ceil) window runs past the end padding on each axis (None if unknown)."""
+    if x.shape.rank is None or not all(isinstance(d, int) for d in x.shape.dims[2:]):  # type: ignore[index]
+        return None
+    out = []
+    for size, k, s, b, e in zip(x.shape.dims[2:], attrs["kernel"], attrs["strides"], attrs["pads_begin"],  # type: ignore
+                                attrs["pads_end"]):
+        count = 1 + -(-(size + b + e - k) // s)
+        out.append(max(0, (count - 1) * s + k - (size + b + e)))
+    return tuple(out)
 
 
 def fully_connected(n: MxNode) -> list[Output]:

@@ -11,7 +11,7 @@ from irforge.core.shape import Dim
 
 from ..node import MxNode
 from ..params import TYPE_FLAGS
-from .common import i64, normalize_axis, scalar_like, shape_of
+from .common import i64, normalize_axis, scalar, scalar_like, shape_of
 
 INT64_MAX = np.iinfo(np.int64).max
 DTYPES = {"float32": ElementType.f32, "float16": ElementType.f16, "float64": ElementType.f64,
@@ -194,7 +194,7 @@ def slice_channel(n: MxNode) -> list[Output]:
     x = n.input(0)
     count = n.int("num_outputs")
     axis = n.int("axis", 1)
-    parts = list(n.add(ops.Split(num_splits=count), x, n.const(i64(axis))).outputs)
+    parts = list(n.add(ops.Split(num_splits=count), x, scalar(n, axis, ElementType.i64)).outputs)
     if n.bool("squeeze_axis", False):
         parts = [n.out(ops.Squeeze(), p, n.const(i64([axis]))) for p in parts]
     return parts
@@ -206,7 +206,7 @@ def split_v2(n: MxNode) -> list[Output]:
     axis = n.int("axis", 0)
     sections = n.int("sections", 0)
     if sections:
-        parts = list(n.add(ops.Split(num_splits=sections), x, n.const(i64(axis))).outputs)
+        parts = list(n.add(ops.Split(num_splits=sections), x, scalar(n, axis, ElementType.i64)).outputs)
     else:
         points = [int(i) for i in n.ints("indices")]
         dim = x.shape[axis] if x.shape.rank is not None else None
@@ -217,7 +217,7 @@ def split_v2(n: MxNode) -> list[Output]:
         for b in bounds:
             sizes.append(b - start)
             start = b
-        parts = list(n.add(ops.VariadicSplit(), x, n.const(i64(axis)), n.const(i64(sizes))).outputs)
+        parts = list(n.add(ops.VariadicSplit(), x, scalar(n, axis, ElementType.i64), n.const(i64(sizes))).outputs)
     if n.bool("squeeze_axis", False):
         parts = [n.out(ops.Squeeze(), p, n.const(i64([axis]))) for p in parts]
     return parts
