@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from irforge import ops
 
-from .translators import math, nn, rnn, tensor
+from .translators import detection, math, nn, resize, rnn, tensor
 from .translators.common import Translator, identity, unary
 from .translators.math import binary, compare, logical, reduce, scalar
 
@@ -86,6 +86,11 @@ OP_TABLE: dict[str, Translator] = {
     "depth_to_space":            tensor.depth_to_space,
     "space_to_depth":            tensor.space_to_depth,
     "UpSampling":                tensor.upsampling,
+    "BilinearResize2D":          resize.bilinear_resize,
+    "_contrib_BilinearResize2D": resize.bilinear_resize,
+    # -- detection ------------------------------------------------------------------------------------------------
+    "MultiBoxPrior":             detection.multibox_prior,
+    "_contrib_MultiBoxPrior":    detection.multibox_prior,
     # -- constants ------------------------------------------------------------------------------------------------
     "_zeros":                    tensor.zeros,
     "zeros":                     tensor.zeros,
