@@ -33,6 +33,7 @@ def multibox_anchors(height: int, width: int, sizes, ratios, steps, offsets, cli
 
 
 def multibox_prior(n: MxNode) -> list[Output]:
+    """A constant: the anchors of the feature map size (sizes, ratios, steps, offsets, clip)."""
     x = n.input(0)
     if x.shape.rank != 4 or not all(isinstance(d, int) for d in x.shape.dims[2:]):  # type: ignore[index]
         raise n.error("MultiBoxPrior needs the feature map's H and W: give --input_shape")

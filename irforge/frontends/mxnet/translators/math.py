@@ -50,11 +50,13 @@ def scalar(op_class, reverse: bool = False, boolean: bool = False) -> Translator
 
 
 def logical_not(n: MxNode) -> list[Output]:
+    """LogicalNot of nonzero, as 0/1."""
     x = n.input(0)
     return [from_bool(n, n.out(ops.LogicalNot(), to_bool(n, x)), x)]
 
 
 def add_n(n: MxNode) -> list[Output]:
+    """Chain of Add."""
     xs = [x for x in n.inputs if x is not None]
     acc = xs[0]
     for x in xs[1:]:
@@ -63,6 +65,7 @@ def add_n(n: MxNode) -> list[Output]:
 
 
 def clip(n: MxNode) -> list[Output]:
+    """Clamp to [a_min, a_max]."""
     return [n.out(ops.Clamp(min=n.float("a_min"), max=n.float("a_max")), n.input(0))]
 
 
@@ -95,6 +98,7 @@ def reduce(op_class) -> Translator:
 
 
 def norm(n: MxNode) -> list[Output]:
+    """ReduceL2 (ord 2) or ReduceL1 (ord 1) over `axis`."""
     order = n.int("ord", 2)
     if order not in (1, 2):
         raise n.error(f"ord={order} is not supported (1 or 2)")
@@ -121,25 +125,27 @@ def dot(n: MxNode) -> list[Output]:
 
 
 def batch_dot(n: MxNode) -> list[Output]:
+    """MatMul with transpose_a / transpose_b."""
     return [n.out(ops.MatMul(transpose_a=n.bool("transpose_a", False), transpose_b=n.bool("transpose_b", False)),
                   n.input(0), n.input(1))]
 
 
-def _unary_chain(*steps) -> Translator:
+def _unary_chain(doc: str, *steps) -> Translator:
     def translate(n: MxNode) -> list[Output]:
         x = n.input(0)
         for step in steps:
             x = step(n, x)
         return [x]
+    translate.__doc__ = doc
     return translate
 
 
-square = _unary_chain(lambda n, x: n.out(ops.Multiply(), x, x))
-reciprocal = _unary_chain(lambda n, x: n.out(ops.Divide(), scalar_like(n, x, 1.0), x))
-rsqrt = _unary_chain(lambda n, x: n.out(ops.Divide(), scalar_like(n, x, 1.0), n.out(ops.Sqrt(), x)))
-log2 = _unary_chain(lambda n, x: n.out(ops.Divide(), n.out(ops.Log(), x), scalar_like(n, x, float(np.log(2)))))
-log10 = _unary_chain(lambda n, x: n.out(ops.Divide(), n.out(ops.Log(), x), scalar_like(n, x, float(np.log(10)))))
-log1p = _unary_chain(lambda n, x: n.out(ops.Log(), n.out(ops.Add(), x, scalar_like(n, x, 1.0))))
-expm1 = _unary_chain(lambda n, x: n.out(ops.Subtract(), n.out(ops.Exp(), x), scalar_like(n, x, 1.0)))
-relu6 = _unary_chain(lambda n, x: n.out(ops.Clamp(min=0.0, max=6.0), x))
-trunc = _unary_chain(lambda n, x: n.out(ops.Multiply(), n.out(ops.Sign(), x), n.out(ops.Floor(), n.out(ops.Abs(), x))))
+square = _unary_chain("x * x", lambda n, x: n.out(ops.Multiply(), x, x))
+reciprocal = _unary_chain("1 / x", lambda n, x: n.out(ops.Divide(), scalar_like(n, x, 1.0), x))
+rsqrt = _unary_chain("1 / Sqrt(x)", lambda n, x: n.out(ops.Divide(), scalar_like(n, x, 1.0), n.out(ops.Sqrt(), x)))
+log2 = _unary_chain("Log(x) / log(2)", lambda n, x: n.out(ops.Divide(), n.out(ops.Log(), x), scalar_like(n, x, float(np.log(2)))))
+log10 = _unary_chain("Log(x) / log(10)", lambda n, x: n.out(ops.Divide(), n.out(ops.Log(), x), scalar_like(n, x, float(np.log(10)))))
+log1p = _unary_chain("Log(x + 1)", lambda n, x: n.out(ops.Log(), n.out(ops.Add(), x, scalar_like(n, x, 1.0))))
+expm1 = _unary_chain("Exp(x) - 1", lambda n, x: n.out(ops.Subtract(), n.out(ops.Exp(), x), scalar_like(n, x, 1.0)))
+relu6 = _unary_chain("Clamp(x, 0, 6)", lambda n, x: n.out(ops.Clamp(min=0.0, max=6.0), x))
+trunc = _unary_chain("Sign(x) * Floor(Abs(x))", lambda n, x: n.out(ops.Multiply(), n.out(ops.Sign(), x), n.out(ops.Floor(), n.out(ops.Abs(), x))))

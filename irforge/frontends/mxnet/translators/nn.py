@@ -86,6 +86,7 @@ def deconvolution(n: MxNode) -> list[Output]:
 
 
 def pooling(n: MxNode) -> list[Output]:
+    """max / avg / sum (global too, and global lp 1/2); pooling_convention valid, full (ceil), same; count_include_pad."""
     _check_layout(n)
     x = n.input(0)
     pool_type = n.str("pool_type", "max")
@@ -191,6 +192,7 @@ def instance_norm(n: MxNode) -> list[Output]:
 
 
 def layer_norm(n: MxNode) -> list[Output]:
+    """MVN over `axis`, then gamma and beta along it."""
     x, gamma, beta = n.input(0), n.input(1), n.input(2)
     rank = n.rank(x)
     axis = normalize_axis(n, n.int("axis", -1), rank)
@@ -220,6 +222,7 @@ def lrn(n: MxNode) -> list[Output]:
 
 # -- activations -------------------------------------------------------------------------------------------------
 def activation(n: MxNode) -> list[Output]:
+    """act_type relu, sigmoid, tanh, softrelu (SoftPlus), softsign, mish, log_sigmoid."""
     x = n.input(0)
     act = n.str("act_type")
     simple = {"relu": ops.Relu, "sigmoid": ops.Sigmoid, "tanh": ops.Tanh, "softrelu": ops.SoftPlus,
@@ -232,6 +235,7 @@ def activation(n: MxNode) -> list[Output]:
 
 
 def leaky_relu(n: MxNode) -> list[Output]:
+    """act_type leaky, prelu, elu, selu, gelu, rrelu (mean slope)."""
     x = n.input(0)
     act = n.str("act_type", "leaky")
     if act == "leaky":
@@ -261,6 +265,7 @@ def _softmax_input(n: MxNode, x: Output) -> Output:
 
 
 def softmax(n: MxNode) -> list[Output]:
+    """Softmax over `axis` (default -1), divided by `temperature` first."""
     if n.bool("use_length", False):
         raise n.error("use_length=True is not supported")
     x = _softmax_input(n, n.input(0))
@@ -268,6 +273,7 @@ def softmax(n: MxNode) -> list[Output]:
 
 
 def log_softmax(n: MxNode) -> list[Output]:
+    """LogSoftmax over `axis`, with `temperature`."""
     x = _softmax_input(n, n.input(0))
     return [n.out(ops.LogSoftmax(axis=n.int("axis", -1)), x)]
 
@@ -291,6 +297,7 @@ def softmax_output(n: MxNode) -> list[Output]:
 
 
 def softmax_activation(n: MxNode) -> list[Output]:
+    """mode instance (all but the batch axis) or channel (axis 1)."""
     x = n.input(0)
     if n.str("mode", "instance") == "channel":
         return [n.out(ops.Softmax(axis=1), x)]
@@ -302,6 +309,7 @@ def regression_output(op_class=None):
     def translate(n: MxNode) -> list[Output]:
         x = n.input(0)
         return [x if op_class is None else n.out(op_class(), x)]
+    translate.__doc__ = "Identity at inference." if op_class is None else f"{op_class.TYPE} at inference."
     return translate
 
 

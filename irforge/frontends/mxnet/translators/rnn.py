@@ -50,6 +50,7 @@ def _reorder(block: np.ndarray, order: tuple[int, ...], hidden: int) -> np.ndarr
 
 
 def rnn(n: MxNode) -> list[Output]:
+    """One LSTMSequence / GRUSequence / RNNSequence per layer; packed weights reordered at conversion."""
     mode = n.str("mode")
     if mode not in GATES:
         raise n.error(f"mode {mode} is not one of lstm, gru, rnn_tanh, rnn_relu")

@@ -94,6 +94,7 @@ def mxnet_reshape_pieces(n: MxNode, target: list[int], rank: int, reverse: bool,
 
 
 def reshape(n: MxNode) -> list[Output]:
+    """Target shape with 0, -1, -2, -3, -4 and reverse (pre-0.9 target_shape / keep_highest too)."""
     x = n.input(0)
     rank = n.rank(x)
     if n.has("shape"):
@@ -143,6 +144,7 @@ def flatten(n: MxNode) -> list[Output]:
 
 
 def transpose(n: MxNode) -> list[Output]:
+    """Transpose by `axes` (reversed when empty)."""
     x = n.input(0)
     axes = n.ints("axes")
     if not axes:
@@ -151,6 +153,7 @@ def transpose(n: MxNode) -> list[Output]:
 
 
 def swap_axis(n: MxNode) -> list[Output]:
+    """Transpose swapping dim1 and dim2."""
     x = n.input(0)
     rank = n.rank(x)
     perm = list(range(rank))
@@ -160,10 +163,12 @@ def swap_axis(n: MxNode) -> list[Output]:
 
 
 def expand_dims(n: MxNode) -> list[Output]:
+    """Unsqueeze at `axis`."""
     return [n.out(ops.Unsqueeze(), n.input(0), n.const(i64([n.int("axis")])))]
 
 
 def squeeze(n: MxNode) -> list[Output]:
+    """Squeeze `axis` (every size-1 axis when absent)."""
     x = n.input(0)
     axes = n.ints("axis")
     if not axes:
@@ -176,6 +181,7 @@ def squeeze(n: MxNode) -> list[Output]:
 
 
 def concat(n: MxNode) -> list[Output]:
+    """Concat along `dim` (default 1)."""
     xs = [x for x in n.inputs if x is not None]
     if len(xs) == 1:
         return [xs[0]]
@@ -183,6 +189,7 @@ def concat(n: MxNode) -> list[Output]:
 
 
 def stack(n: MxNode) -> list[Output]:
+    """Unsqueeze each input at `axis`, then Concat."""
     xs = [x for x in n.inputs if x is not None]
     axis = n.int("axis", 0)
     axis_const = n.const(i64([axis]))
@@ -239,6 +246,7 @@ def slice_(n: MxNode) -> list[Output]:
 
 
 def slice_axis(n: MxNode) -> list[Output]:
+    """Slice one axis from begin to end (None: the end)."""
     x = n.input(0)
     end = n.int("end", None)
     return [n.out(ops.Slice(), x, n.const(i64([n.int("begin", 0)])), n.const(i64([INT64_MAX if end is None else end])),
@@ -276,6 +284,7 @@ def crop(n: MxNode) -> list[Output]:
 
 
 def pad(n: MxNode) -> list[Output]:
+    """Pad with mode constant (constant_value), edge or reflect."""
     x = n.input(0)
     widths = [int(v) for v in n.ints("pad_width")]
     mode = n.str("mode", "constant")
@@ -290,6 +299,7 @@ def pad(n: MxNode) -> list[Output]:
 
 
 def tile(n: MxNode) -> list[Output]:
+    """Tile by `reps`."""
     return [n.out(ops.Tile(), n.input(0), n.const(i64(n.ints("reps"))))]
 
 
@@ -315,6 +325,7 @@ def repeat(n: MxNode) -> list[Output]:
 
 
 def cast(n: MxNode) -> list[Output]:
+    """Convert to `dtype`."""
     return [n.out(ops.Convert(dtype(n)), n.input(0))]
 
 
@@ -324,6 +335,7 @@ def _filled(value: float):
         # consumer broadcasts it (the RNN translator does; the values are all `value` anyway).
         shape = [max(int(d), 1) if d is not None else 1 for d in n.ints("shape")]
         return [n.const(np.full(shape, value, dtype(n).numpy), dtype(n))]
+    translate.__doc__ = f"A constant of `shape` filled with {value:g} (an unknown 0 dim becomes 1: consumers broadcast)."
     return translate
 
 
@@ -332,6 +344,7 @@ ones = _filled(1.0)
 
 
 def full(n: MxNode) -> list[Output]:
+    """A constant of `shape` filled with `value`."""
     return _filled(n.float("value", 0.0))(n)
 
 
@@ -339,6 +352,7 @@ def _filled_like(value: float):
     def translate(n: MxNode) -> list[Output]:
         x = n.input(0)
         return [n.out(ops.Broadcast(), scalar_like(n, x, value), shape_of(n, x))]
+    translate.__doc__ = f"Broadcast {value:g} to the input's shape."
     return translate
 
 
@@ -347,6 +361,7 @@ ones_like = _filled_like(1.0)
 
 
 def arange(n: MxNode) -> list[Output]:
+    """A constant: start, stop, step, repeat."""
     start, stop, step = n.float("start", 0.0), n.float("stop", None), n.float("step", 1.0)
     if stop is None:
         start, stop = 0.0, start
