@@ -27,6 +27,8 @@ from irforge.options import ConversionOptions
 
 from .node import MxNode, output_name
 from .params import StoredArray, read_ndarray_file, split_prefix, write_ndarray_file
+from .ssd import OUTPUT_NAME as SSD_OUTPUT
+from .ssd import detection_output, plan_ssd
 from .symbol_json import Symbol, SymbolNode, read_symbol
 from .table import ARGUMENTS, OP_TABLE, UNUSED_INPUTS
 
@@ -157,12 +159,14 @@ class MxnetConverter:
         self.graph = Graph(name)
         self.values: dict[tuple[int, int], Output] = {}
 
-    def convert(self) -> Graph:
+    def convert(self, ssd: bool = False) -> Graph:
         nodes = self.symbol.nodes
         self.complete_missing_arguments()
-        report_unsupported("MXNet", [(n.op, n.name) for n in nodes if not n.is_variable],
+        plan = plan_ssd(self.symbol) if ssd else None
+        needed = plan.needed if plan else set(range(len(nodes)))
+        report_unsupported("MXNet", [(n.op, n.name) for n in nodes if not n.is_variable and n.index in needed],
                            lambda op: op in OP_TABLE)
-        read = self.variables_read()
+        read = self.variables_read(needed)
         position = 0
         for node in nodes:
             if not node.is_variable or node.index not in read:
@@ -173,21 +177,12 @@ class MxnetConverter:
                 self.values[(node.index, 0)] = self.make_input(node, position)
                 position += 1
         for node in nodes:
-            if node.is_variable:
+            if node.is_variable or node.index not in needed:
                 continue
-            inputs = [self.values.get(entry) for entry in node.inputs]
-            producers = [nodes[i] for i, _ in node.inputs]
-            for k, (entry, x) in enumerate(zip(node.inputs, inputs)):
-                if x is None and k not in UNUSED_INPUTS.get(node.op, ()):
-                    raise ConversionError(f"input {k} ('{output_name(nodes[entry[0]], entry[1])}') has no value",
-                                          node=node.name, op_type=node.op)
-            n = MxNode(node, inputs, producers, self.graph, self.symbol.path)  # type: ignore[arg-type]
-            outputs = OP_TABLE[node.op](n)
-            # A translation that passes a model input through (Dropout, identity) must not rename that input.
-            n.finish(outputs, ["" if isinstance(out.node.op, Parameter) else output_name(node, k)
-                               for k, out in enumerate(outputs)])
-            for k, out in enumerate(outputs):
-                self.values[(node.index, k)] = out
+            self.translate(node)
+        if plan is not None:
+            self.graph.result(detection_output(self.graph, plan, self.values), name=SSD_OUTPUT)
+            return self.graph
         for entry in self.symbol.heads:
             node = nodes[entry[0]]
             x = self.values.get(entry)
@@ -201,10 +196,28 @@ class MxnetConverter:
             self.graph.result(x, name=output_name(node, entry[1]))
         return self.graph
 
-    def variables_read(self) -> set[int]:
-        """Variables some op reads at an input it uses (a SoftmaxOutput label is never read)."""
+    def translate(self, node: SymbolNode) -> None:
+        nodes = self.symbol.nodes
+        inputs = [self.values.get(entry) for entry in node.inputs]
+        producers = [nodes[i] for i, _ in node.inputs]
+        for k, (entry, x) in enumerate(zip(node.inputs, inputs)):
+            if x is None and k not in UNUSED_INPUTS.get(node.op, ()):
+                raise ConversionError(f"input {k} ('{output_name(nodes[entry[0]], entry[1])}') has no value",
+                                      node=node.name, op_type=node.op)
+        n = MxNode(node, inputs, producers, self.graph, self.symbol.path)  # type: ignore[arg-type]
+        outputs = OP_TABLE[node.op](n)
+        # A translation that passes a model input through (Dropout, identity) must not rename that input.
+        n.finish(outputs, ["" if isinstance(out.node.op, Parameter) else output_name(node, k)
+                           for k, out in enumerate(outputs)])
+        for k, out in enumerate(outputs):
+            self.values[(node.index, k)] = out
+
+    def variables_read(self, needed: set[int]) -> set[int]:
+        """Variables some needed op reads at an input it uses (a SoftmaxOutput label is never read)."""
         read = set()
         for node in self.symbol.nodes:
+            if node.index not in needed:
+                continue
             skip = UNUSED_INPUTS.get(node.op, ())
             for k, (i, _) in enumerate(node.inputs):
                 if k not in skip:
@@ -263,4 +276,4 @@ def load_graph(options: ConversionOptions, overrides: InputOverrides) -> Graph:
                           ", ".join(v.name for v in symbol.variables() if v.name not in weights.arrays)[:200] + ")")
     name = os.path.basename(options.input_model or options.input_symbol or "model")
     name = re.sub(r"(-\d+\.params|-symbol\.json|\.params|\.nd|\.json)$", "", name) or "model"
-    return MxnetConverter(symbol, weights, overrides, user_inputs, name).convert()
+    return MxnetConverter(symbol, weights, overrides, user_inputs, name).convert(ssd=options.enable_ssd_gluoncv)

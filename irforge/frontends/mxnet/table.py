@@ -91,6 +91,8 @@ OP_TABLE: dict[str, Translator] = {
     # -- detection ------------------------------------------------------------------------------------------------
     "MultiBoxPrior":             detection.multibox_prior,
     "_contrib_MultiBoxPrior":    detection.multibox_prior,
+    "MultiBoxDetection":         detection.multibox_detection,
+    "_contrib_MultiBoxDetection": detection.multibox_detection,
     # -- constants ------------------------------------------------------------------------------------------------
     "_zeros":                    tensor.zeros,
     "zeros":                     tensor.zeros,

@@ -224,6 +224,59 @@ def style_transfer_case(out: str) -> None:
               write_checkpoint=False)
 
 
+def ssd_case(out: str) -> None:
+    """GluonCV SSD (mobilenet1.0 base, VOC classes) with random weights, exported with its post-processing
+    (box_decode, per-class decoder, box_nms). The background class gets a bias so that a few hundred
+    (anchor, class) pairs pass the 0.01 score threshold: then GluonCV's global top-400 and DetectionOutput's
+    per-class top_k keep the same candidates, and the detections can be compared as sets."""
+    from gluoncv import model_zoo
+    net = model_zoo.get_model("ssd_512_mobilenet1.0_voc", pretrained=False, pretrained_base=False)
+    net.initialize()  # GluonCV's own initializers (its extra layers set theirs)
+    x = RNG.standard_normal((1, 3, 256, 256)).astype(np.float32)
+    net(nd.array(x))
+    randomize(net.collect_params())
+    classes = 21
+    biases = {name: p for name, p in net.class_predictors.collect_params().items() if name.endswith("bias")}
+    original = {name: p.data().asnumpy().copy() for name, p in biases.items()}
+
+    def candidates(shift: float) -> int:
+        for name, p in biases.items():
+            b = original[name].reshape(-1, classes).copy()
+            b[:, 0] += shift
+            p.set_data(nd.array(b.reshape(-1)))
+        _, scores, _ = net(nd.array(x))
+        return int((scores.asnumpy() > 0).sum())
+
+    shift = 0.0
+    for shift in np.arange(0.0, 30.0, 0.5):
+        if candidates(shift) < 60:
+            break
+    net.hybridize()
+    net(nd.array(x))
+    prefix = os.path.join(out, "ssd_mobilenet")
+    net.export(prefix)
+    sym, args, aux = mx.model.load_checkpoint(prefix, 0)
+    probs = run_symbol(sym.get_internals()["ssd0_softmax0_output"], args, aux, {"data": x})
+    candidates = int((list(probs.values())[0][..., 1:] > 0.01).sum())
+    if not 0 < candidates < 400:  # the premise of comparing with DetectionOutput (see the docstring)
+        raise RuntimeError(f"{candidates} (anchor, class) candidates pass the threshold; want 1..399")
+    save_case(out, "ssd_mobilenet", sym, args, aux, {"data": x},
+              {"input_shape": "[1,3,256,256]", "enable_ssd_gluoncv": True}, write_checkpoint=False)
+
+
+def multibox_case(out: str) -> None:
+    """MultiBoxPrior anchors, softmax class probabilities and box offsets into MultiBoxDetection."""
+    feat, cls, loc = mx.sym.var("feat"), mx.sym.var("cls"), mx.sym.var("loc")
+    anchors = mx.sym.contrib.MultiBoxPrior(feat, sizes=(0.3, 0.6), ratios=(1, 2), name="anchors")
+    probs = mx.sym.softmax(cls, axis=1, name="probs")
+    sym = mx.sym.contrib.MultiBoxDetection(probs, loc, anchors, threshold=0.3, nms_threshold=0.5, name="det")
+    inputs = {"feat": RNG.standard_normal((1, 2, 4, 4)).astype(np.float32),
+              "cls": (RNG.standard_normal((1, 4, 48)) * 2).astype(np.float32),
+              "loc": (RNG.standard_normal((1, 192)) * 0.5).astype(np.float32)}
+    save_case(out, "multibox_detection", sym, {}, {}, inputs,
+              {"input": "feat,cls,loc", "input_shape": "[1,2,4,4],[1,4,48],[1,192]"})
+
+
 def ndarray_files(out: str) -> None:
     """NDArray containers in the layouts MXNet writes: V2 (float32/float16/int types) and V3 (np shape)."""
     arrays = {"f32": RNG.standard_normal((2, 3)).astype(np.float32),
@@ -249,6 +302,8 @@ CASES = {
     "lstm_tagger": lstm_case,
     "rnn_gru": rnn_cases,
     "style_gen": style_transfer_case,
+    "ssd_mobilenet": ssd_case,
+    "multibox_detection": multibox_case,
     "ndarrays": ndarray_files,
 }
 

@@ -1,12 +1,14 @@
-"""Detection helpers: MultiBoxPrior's anchors depend only on the feature map's size and the attributes, so they
-become a constant."""
+"""Detection: MultiBoxPrior's anchors depend only on the feature map's size and the attributes, so they become a
+constant; MultiBoxDetection is DetectionOutput in its MXNet mode."""
 from __future__ import annotations
 
 import numpy as np
 
+from irforge import ops
 from irforge.core.graph import Output
 
 from ..node import MxNode
+from .common import i64
 
 
 def multibox_anchors(height: int, width: int, sizes, ratios, steps, offsets, clip: bool) -> np.ndarray:
@@ -40,3 +42,30 @@ def multibox_prior(n: MxNode) -> list[Output]:
     anchors = multibox_anchors(x.shape[2], x.shape[3], n.floats("sizes", (1.0,)), n.floats("ratios", (1.0,)),  # type: ignore
                                n.floats("steps", (-1.0, -1.0)), n.floats("offsets", (0.5, 0.5)), n.bool("clip"))
     return [n.const(anchors)]
+
+
+def multibox_detection(n: MxNode) -> list[Output]:
+    """DetectionOutput in MXNet's mode (decrease_label_id: one class per anchor, its best non-background score):
+    cls_prob [N, C+1, A], loc_pred [N, A*4], anchors [1, A, 4] corners. The output is DetectionOutput's
+    [1, 1, K, 7] (image, class id, score, box) rows, not MXNet's [N, A, 6]: the same detections, in rows."""
+    DetectionOutput = getattr(ops, "DetectionOutput", None)
+    if DetectionOutput is None:
+        raise n.error("MultiBoxDetection needs the DetectionOutput op, which this build lacks")
+    if n.bool("force_suppress", False):
+        raise n.error("force_suppress=True (NMS across classes) has no DetectionOutput form")
+    cls_prob, loc_pred, anchors = n.input(0), n.input(1), n.input(2)
+    conf = n.out(ops.Reshape(special_zero=True), n.out(ops.Transpose(), cls_prob, n.const(i64([0, 2, 1]))),
+                 n.const(i64([0, -1])))
+    variances = n.floats("variances", (0.1, 0.1, 0.2, 0.2))
+    boxes = n.out(ops.Reshape(special_zero=False), anchors, n.const(i64([1, 1, -1])))
+    count = anchors.shape[1] if anchors.shape.rank == 3 and isinstance(anchors.shape[1], int) else None
+    if count is None:
+        raise n.error("MultiBoxDetection needs the number of anchors: give --input_shape")
+    var = n.const(np.tile(np.asarray(variances, np.float32), count).reshape(1, 1, -1))
+    priors = n.out(ops.Concat(axis=1), boxes, var)
+    op = DetectionOutput(background_label_id=n.int("background_id", 0), top_k=n.int("nms_topk", -1),
+                         keep_top_k=(-1,), code_type="caffe.PriorBoxParameter.CENTER_SIZE", share_location=True,
+                         nms_threshold=n.float("nms_threshold", 0.5), confidence_threshold=n.float("threshold", 0.01),
+                         clip_before_nms=n.bool("clip", True), decrease_label_id=True, normalized=True,
+                         variance_encoded_in_target=False)
+    return [n.out(op, loc_pred, conf, priors)]
