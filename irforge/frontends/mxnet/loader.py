@@ -99,7 +99,7 @@ def _nd_flow(options: ConversionOptions) -> tuple[Symbol, Weights]:
     args_path = os.path.join(folder, f"{prefix}_args.nd")
     auxs_path = os.path.join(folder, f"{prefix}_auxs.nd")
     symbol = read_symbol(str(options.input_symbol))
-    inputs = {s.name for s in options.input if s.port is None} or {"data"}
+    inputs = {s.name for s in options.input if getattr(s, "port", None) is None} or {"data"}
     weights = Weights(sources=[args_path, auxs_path, pretrained])
     weights.add(read_ndarray_file(args_path))
     if os.path.exists(auxs_path):
@@ -269,7 +269,7 @@ class MxnetConverter:
 
 def load_graph(options: ConversionOptions, overrides: InputOverrides) -> Graph:
     symbol, weights = load_model_files(options)
-    user_inputs = {s.name for s in options.input if s.port is None}
+    user_inputs = {s.name for s in options.input if getattr(s, "port", None) is None}
     unknown = sorted(user_inputs - {v.name for v in symbol.variables()})
     if unknown and not any(":" in u for u in unknown):
         raise OptionError("--input", unknown[0], "a variable of the symbol (" +
