@@ -7,9 +7,12 @@ from functools import partial
 from typing import Callable
 
 from irforge.core.graph import Graph
-from irforge.errors import InternalError, IrforgeError
+from irforge.errors import InternalError, IrforgeError, OptionError
 from irforge.options import ConversionOptions
 
+from .apply_input_params import apply_input_params, require_static_inputs
+from .compress_to_fp16 import compress_to_fp16
+from .cut_graph import cut_graph
 from .eliminate_identities import eliminate_identities
 from .fold_constants import fold_constants
 from .remove_dead_nodes import remove_dead_nodes
@@ -37,14 +40,59 @@ CLEANUP: tuple[Pass, ...] = (
 )
 
 
+# Optimization groups that flags switch off. Empty until their passes exist; a flag that would switch off an
+# empty group is rejected (see check_options), so no flag is silently ignored.
+LINEAR_FUSIONS: tuple[Pass, ...] = ()       # --disable_fusing: BatchNorm / Scale / Shift into Convolution, ...
+GROUPED_CONV_FUSIONS: tuple[Pass, ...] = ()  # --disable_gfusing: Split -> Convolutions -> Concat into a group conv
+RESNET_OPTIMIZATIONS: tuple[Pass, ...] = ()  # --disable_resnet_optimization: stride moves in ResNet blocks
+
+SWITCHABLE = {"disable_fusing": LINEAR_FUSIONS, "disable_gfusing": GROUPED_CONV_FUSIONS,
+              "disable_resnet_optimization": RESNET_OPTIMIZATIONS}
+# Flags irforge parses but does not do yet: option -> what to do instead.
+NOT_IMPLEMENTED = {
+    "finegrain_fusing": "keeping chosen nodes out of fusing is not implemented yet; drop the flag (or use "
+                        "--disable_fusing once fusions exist)",
+    "transform": "no --transform is implemented yet (LowLatency2, MakeStateful): drop the flag, or apply the "
+                 "transformation with the OpenVINO API on the converted IR",
+    "extensions": "extensions are not implemented yet; unsupported ops are reported with their names",
+    "transformations_config": "sub-graph replacement configurations are not implemented yet",
+    "disable_weights_compression": "irforge does not compress quantized weights yet, so there is nothing to disable",
+}
+
+
+def check_options(options: ConversionOptions) -> None:
+    """Reject the flags that would change nothing because the feature is missing (before loading the model)."""
+    for flag, group in SWITCHABLE.items():
+        if getattr(options, flag) and not group:
+            raise OptionError(f"--{flag}", True, "to leave the flag out", reason="irforge has no such optimization "
+                              "yet, so there is nothing to disable (the IR is not fused)")
+    for flag, message in NOT_IMPLEMENTED.items():
+        if getattr(options, flag):
+            raise OptionError(f"--{flag}", getattr(options, flag), "to leave the flag out", reason=message)
+
+
 def conversion_passes(options: ConversionOptions) -> tuple[Pass, ...]:
     """The pipeline for these options."""
+    check_options(options)
     fold = partial(fold_constants, keep_shape_ops=options.keep_shape_ops)
     passes: tuple[Pass, ...] = (
-        remove_dead_nodes,      # before folding: never evaluate what no output needs
-        fold,                   # frontends leave Const -> Reshape/Transpose chains on weights
+        partial(cut_graph, options=options),           # first: --input / --output name points of the graph as
+                                                       # translated, before anything renames or folds them
+        partial(apply_input_params, options=options),  # layouts and mean/scale on the final inputs (after the cut)
     )
+    if options.static_shape:
+        passes += (partial(require_static_inputs, options=options),)  # before folding the shape computations
+    passes += (
+        remove_dead_nodes,      # before folding: never evaluate what no output needs
+        fold,                   # frontends leave Const -> Reshape/Transpose chains on weights; keep_shape_ops
+                                # keeps ShapeOf sub-graphs so the IR stays reshape-able
+    )
+    for flag, group in SWITCHABLE.items():
+        if not getattr(options, flag):
+            passes += group
     passes += CLEANUP
+    if options.fp16:
+        passes += (compress_to_fp16,)  # last: other passes must see f32 Constants, not Convert(f16) chains
     return passes
 
 
