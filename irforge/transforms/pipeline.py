@@ -50,13 +50,12 @@ SWITCHABLE = {"disable_fusing": LINEAR_FUSIONS, "disable_gfusing": GROUPED_CONV_
               "disable_resnet_optimization": RESNET_OPTIMIZATIONS}
 # Flags irforge parses but does not do yet: option -> what to do instead.
 NOT_IMPLEMENTED = {
-    "finegrain_fusing": "keeping chosen nodes out of fusing is not implemented yet; drop the flag (or use "
-                        "--disable_fusing once fusions exist)",
-    "transform": "no --transform is implemented yet (LowLatency2, MakeStateful): drop the flag, or apply the "
-                 "transformation with the OpenVINO API on the converted IR",
-    "extensions": "extensions are not implemented yet; unsupported ops are reported with their names",
-    "transformations_config": "sub-graph replacement configurations are not implemented yet",
-    "disable_weights_compression": "irforge does not compress quantized weights yet, so there is nothing to disable",
+    "finegrain_fusing": "irforge fuses nothing yet, so there is nothing to keep out of fusing",
+    "transform": "neither LowLatency2 nor MakeStateful exists in irforge; apply them with the OpenVINO API on the "
+                 "converted IR",
+    "extensions": "unsupported ops are reported by name; they cannot be brought in yet",
+    "transformations_config": "sub-graph replacement configurations are not read",
+    "disable_weights_compression": "irforge does not compress quantized weights, so there is nothing to disable",
 }
 
 
@@ -64,11 +63,12 @@ def check_options(options: ConversionOptions) -> None:
     """Reject the flags that would change nothing because the feature is missing (before loading the model)."""
     for flag, group in SWITCHABLE.items():
         if getattr(options, flag) and not group:
-            raise OptionError(f"--{flag}", True, "to leave the flag out", reason="irforge has no such optimization "
-                              "yet, so there is nothing to disable (the IR is not fused)")
+            raise OptionError(f"--{flag}", True, f"no --{flag} (drop the flag)", reason="not implemented yet: "
+                              "irforge has no such optimization, so there is nothing to disable")
     for flag, message in NOT_IMPLEMENTED.items():
         if getattr(options, flag):
-            raise OptionError(f"--{flag}", getattr(options, flag), "to leave the flag out", reason=message)
+            raise OptionError(f"--{flag}", getattr(options, flag), f"no --{flag} (drop the flag)",
+                              reason=f"not implemented yet: {message}")
 
 
 def conversion_passes(options: ConversionOptions) -> tuple[Pass, ...]:
