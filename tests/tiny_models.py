@@ -140,6 +140,16 @@ def dense(weights: np.ndarray, shape=(2, 4)) -> onnx.ModelProto:
                    _init("bias", np.full(weights.shape[1], 0.5, np.float32))])
 
 
+def rounded(model: onnx.ModelProto) -> onnx.ModelProto:
+    """The model with its f32 initializers rounded to f16 and back: what a compressed IR must compute."""
+    out = onnx.ModelProto()
+    out.CopyFrom(model)
+    for t in out.graph.initializer:
+        if t.data_type == onnx.TensorProto.FLOAT:
+            t.CopyFrom(numpy_helper.from_array(numpy_helper.to_array(t).astype(np.float16).astype(np.float32), t.name))
+    return out
+
+
 # -- helpers ----------------------------------------------------------------------------------------------------------
 def save(model: onnx.ModelProto, tmp_path: Path, name: str = "model") -> Path:
     path = tmp_path / f"{name}.onnx"

@@ -242,11 +242,14 @@ def cut_graph(graph: Graph, options: ConversionOptions) -> int:
         if unknown:
             raise _unknown(names, "--output", unknown)
         old = list(graph.results)
+        new = []
         for out, name in wanted:
             out.names.add(name)
-            graph.result(out, name=name)
+            new.append((graph.result(out, name=name), name))
         for result in old:
             graph.remove(result)
+        for result, name in new:  # the names the replaced Results had are free now
+            result.name = name
         changes += len(wanted)
     cuts: list[Cut] = []
     unknown_by_option: dict[str, list[str]] = {}
