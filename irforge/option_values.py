@@ -13,14 +13,15 @@ import numpy as np
 
 from irforge.core.element_type import ElementType
 from irforge.core.layout import Layout
-from irforge.core.shape import PartialShape, parse_dim
+from irforge.core.shape import DYNAMIC, Dim, PartialShape, parse_dim
 from irforge.errors import OptionError
 
 SHAPE_FORM = "a shape in brackets such as [1,3,224,224]; a dim may be -1 or ? (dynamic) or a range such as 1..10"
 INPUT_FORM = ("comma-separated NAME, NAME[shape], NAME{type}, NAME->value, node:port or port:node, "
               "e.g. data[1,3,224,224]{f32} or seq_len[1]{i32}->[20]")
 VALUE_FORM = "a number, True/False, or numbers in brackets such as [20,15] or [20 15]"
-CHANNELS_FORM = "numbers in brackets, one per channel: [123.7,116.3,103.5], or per input: data[123.7,116.3,103.5],info[1]"
+CHANNELS_FORM = ("numbers in brackets, one per channel: [123.7,116.3,103.5], or per input: "
+                 "data[123.7,116.3,103.5],info[1]")
 LAYOUT_FORM = ("a layout such as nchw, [n,c,h,w], nc... or n...c; per tensor name(nchw) or name[n,c,h,w]; "
                "--layout also takes source->target: nhwc->nchw or name(nhwc->nchw)")
 TYPE_NAMES = ("f16, f32, f64, bf16, i8, i16, i32, i64, u8, u16, u32, u64, boolean "
@@ -125,7 +126,7 @@ def parse_shape(value: Any, option: str = "--input_shape") -> PartialShape:
         return value
     if isinstance(value, (list, tuple)):
         try:
-            return PartialShape(parse_dim(str(d)) if isinstance(d, str) else -1 if d is None else _int_dim(d)
+            return PartialShape(parse_dim(d) if isinstance(d, str) else DYNAMIC if d is None else _int_dim(d)
                                 for d in value)
         except ValueError:
             raise OptionError(option, value, SHAPE_FORM) from None
@@ -146,11 +147,10 @@ def parse_shape(value: Any, option: str = "--input_shape") -> PartialShape:
     return PartialShape(parsed)
 
 
-def _int_dim(d: Any):
+def _int_dim(d: Any) -> Dim:
     number = int(d)
     if number != d or number < -1:
         raise ValueError(d)
-    from irforge.core.shape import DYNAMIC
     return DYNAMIC if number == -1 else number
 
 

@@ -118,7 +118,8 @@ def reshape_to_input() -> onnx.ModelProto:
     """x [300] f32, shape [2] i64 -> Reshape -> Relu -> y (the target shape is a model input, to freeze)."""
     nodes = [helper.make_node("Reshape", ["x", "shape"], ["r"], name="reshape"),
              helper.make_node("Relu", ["r"], ["y"], name="relu")]
-    return _model(nodes, [helper.make_tensor_value_info("x", F, [300]), helper.make_tensor_value_info("shape", I64, [2])],
+    return _model(nodes, [helper.make_tensor_value_info("x", F, [300]),
+                          helper.make_tensor_value_info("shape", I64, [2])],
                   [helper.make_tensor_value_info("y", F, None)])
 
 

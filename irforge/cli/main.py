@@ -76,7 +76,8 @@ FLAGS: list[tuple[str, str, dict, str]] = [
      "Logging level on stderr; DEBUG also lists every pass with its changes and time."),
     ("report", "--silent", BOOL, "Print nothing but errors."),
     ("report", "--progress", BOOL, "Show a progress bar on stderr while translating."),
-    ("report", "--stream_output", BOOL, "Show the progress as separate lines, every 10% (for logs; implies --progress)."),
+    ("report", "--stream_output", BOOL,
+     "Show the progress as separate lines, every 10% (for logs; implies --progress)."),
     ("report", "--debug", BOOL, "Validate the graph after every pass and show tracebacks."),
     ("caffe", "--input_proto", {"metavar": "PROTOTXT"}, "Caffe: the deploy .prototxt (alone: topology only)."),
     ("caffe", "--mean_file", {"metavar": "BINARYPROTO"}, "Caffe: a mean image to subtract."),
@@ -116,9 +117,11 @@ EXAMPLES: dict[str, str] = {
     "--batch": "mo --input_model model.onnx --batch 4",
     "--static_shape": "mo --input_model model.onnx --input_shape [1,3,224,224] --static_shape",
     "--keep_shape_ops": "mo --input_model model.onnx --keep_shape_ops",
-    "--freeze_placeholder_with_value": 'mo --input_model model.onnx --freeze_placeholder_with_value "is_training->False"',
+    "--freeze_placeholder_with_value":
+        'mo --input_model model.onnx --freeze_placeholder_with_value "is_training->False"',
     "--mean_values": "mo --input_model model.onnx --mean_values data[123.675,116.28,103.53]",
-    "--scale_values": "mo --input_model model.onnx --mean_values [123.675,116.28,103.53] --scale_values [58.4,57.1,57.4]",
+    "--scale_values":
+        "mo --input_model model.onnx --mean_values [123.675,116.28,103.53] --scale_values [58.4,57.1,57.4]",
     "--scale": "mo --input_model model.onnx --scale 255",
     "--reverse_input_channels": "mo --input_model model.onnx --reverse_input_channels",
     "--layout": 'mo --input_model model.onnx --layout "data(nchw->nhwc)"',
@@ -152,7 +155,8 @@ EXAMPLES: dict[str, str] = {
     "--tensorboard_logdir": "mo --input_model graph.pb --tensorboard_logdir tb/",
     "--input_symbol": "mo --input_model model-0000.params --input_symbol model-symbol.json",
     "--nd_prefix_name": "mo --input_symbol model-symbol.json --nd_prefix_name model --pretrained_model_name base",
-    "--pretrained_model_name": "mo --input_symbol model-symbol.json --nd_prefix_name model --pretrained_model_name base",
+    "--pretrained_model_name":
+        "mo --input_symbol model-symbol.json --nd_prefix_name model --pretrained_model_name base",
     "--save_params_from_nd": "mo --input_symbol model-symbol.json --nd_prefix_name model --save_params_from_nd",
     "--legacy_mxnet_model": "mo --input_model old-0000.params --legacy_mxnet_model",
     "--enable_ssd_gluoncv": "mo --input_model ssd-0000.params --enable_ssd_gluoncv",
@@ -177,7 +181,7 @@ def build_parser(prog: str) -> argparse.ArgumentParser:
         epilog="Example: mo --input_model resnet50.onnx --output_dir out --mean_values [123,117,104]")
     groups = {key: parser.add_argument_group(title) for key, title in GROUPS.items()}
     for group, flag, kwargs, help_text in FLAGS:
-        groups[group].add_argument(flag, *ALIASES.get(flag, ()), help=help_text, **kwargs)
+        groups[group].add_argument(flag, *ALIASES.get(flag, ()), help=help_text.replace("%", "%%"), **kwargs)
     parser.add_argument("--version", action="version", version=f"irforge {_version()}")
     return parser
 

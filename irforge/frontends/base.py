@@ -1,5 +1,19 @@
 """What all frontends share: the Frontend protocol, the translation context, input overrides from the options,
-and the one-scan check that reports every unsupported op at once."""
+and the one-scan check that reports every unsupported op at once.
+
+How a frontend honours the input flags (--input, --input_shape, --batch, --freeze_placeholder_with_value, types
+in braces): it creates every model input, in model order, through make_input:
+
+    overrides = overrides_from_options(options)
+    for position, (name, element_type, shape) in enumerate(model_inputs):   # initializers/constants excluded
+        out = make_input(graph, name, element_type, shape, overrides.lookup(name, position), origin)
+        # `out` is what the model's nodes read: a Parameter, a Convert after it, or a frozen Constant
+
+and passes progress_reporter(options) (None or a callback(done, total)) to its node loop for --progress. The
+rest (cuts inside the graph, --output, layouts, mean/scale, fp16) is done by passes on the translated graph, which
+find points by tensor names (Output.names) and framework node names (Node.origin.source_name): a frontend only
+has to keep those, as NodeBuilder does.
+"""
 from __future__ import annotations
 
 import sys
@@ -41,7 +55,8 @@ class InputOverride:
     element_type: ElementType | None = None
     value: np.ndarray | None = None
     batch: int | None = None        # --batch: replaces the batch dim of the input's shape
-    batch_axis: int | None = None   # where the batch dim is, from a layout naming N (None: dim 0)
+    layout: Layout | None = None    # the input's source layout: its N is where --batch goes (else dim 0)
+    option: str = "--input"         # the flag the shape came from, for error messages
 
 
 @dataclass
@@ -70,22 +85,8 @@ class InputOverrides:
         if self.batch is not None:
             found = InputOverride() if found is None else found
             found.batch = self.batch
-            layout = next((self.layouts[k] for k in keys if k in self.layouts), self.layouts.get(None))
-            found.batch_axis = None if layout is None else _batch_axis(layout, name, found, self.batch)
+            found.layout = next((self.layouts[k] for k in keys if k in self.layouts), self.layouts.get(None))
         return found
-
-
-def _batch_axis(layout: Layout, name: str, override: InputOverride, batch: int) -> int | None:
-    rank = override.shape.rank if override.shape is not None else None
-    if rank is None:
-        rank = len(layout.dims) if not layout.has_ellipsis else None
-    axis = layout.index("N", rank) if rank is not None and layout.fits(rank) else \
-        (layout.dims.index("N") if "N" in layout.dims[:layout.dims.index("...") if layout.has_ellipsis else None]
-         else None)
-    if axis is None:
-        raise OptionError("--batch", batch, "a layout with N for the batch dim, or no layout",
-                          reason=f"the layout {layout} of input '{name}' has no N")
-    return axis
 
 
 def make_input(graph: Graph, name: str, element_type: ElementType, shape: PartialShape,
@@ -105,14 +106,19 @@ def make_input(graph: Graph, name: str, element_type: ElementType, shape: Partia
         return _frozen_input(graph, name, element_type, shape, override)
     if override.shape is not None:
         if shape.rank not in (None, 0) and override.shape.rank is not None and shape.rank != override.shape.rank:
-            raise OptionError("--input_shape", f"[{override.shape}]", f"a shape of rank {shape.rank} for input "
-                              f"'{name}', whose shape in the model is [{shape}]")
+            shown = f"[{override.shape}]" if override.option == "--input_shape" else f"{name}[{override.shape}]"
+            raise OptionError(override.option, shown, f"a shape of rank {shape.rank} for input '{name}', whose "
+                              f"shape in the model is [{shape}]")
         shape = override.shape
     if override.batch is not None:
-        axis = override.batch_axis or 0
-        if shape.rank is None or shape.rank <= axis:
+        if shape.rank in (None, 0):
             raise OptionError("--batch", override.batch, "inputs of known rank with a batch dim",
                               reason=f"input '{name}' has shape [{shape}]")
+        layout = override.layout
+        axis = 0 if layout is None or not layout.fits(shape.rank) else layout.index("N", shape.rank)
+        if axis is None:
+            raise OptionError("--batch", override.batch, "a layout with N for the batch dim, or no layout",
+                              reason=f"the layout {layout} of input '{name}' has no N")
         dims = list(shape.dims)  # type: ignore[arg-type]
         dims[axis] = override.batch
         shape = PartialShape(dims)
@@ -141,7 +147,7 @@ def overrides_from_options(options: ConversionOptions) -> InputOverrides:
     overrides = InputOverrides()
     for spec in options.inputs:
         overrides.by_name[spec.name] = InputOverride(spec.shape, spec.element_type, spec.value)
-    overrides.by_position = [InputOverride(shape) for shape in options.input_shape]
+    overrides.by_position = [InputOverride(shape, option="--input_shape") for shape in options.input_shape]
     overrides.batch = options.batch
     overrides.layouts = {spec.name: spec.source for spec in options.layouts if spec.source is not None}
     return overrides

@@ -28,3 +28,13 @@ def test_flags_and_options_are_one_set():
     assert flags == options, (sorted(flags - options), sorted(options - flags))
     parsed = vars(build_parser("mo").parse_args([]))
     assert set(parsed) - {"version"} == options
+
+
+def test_help_lists_every_flag(capsys):
+    import pytest
+    from irforge.cli.main import mo_main
+    with pytest.raises(SystemExit) as info:
+        mo_main(["--help"])
+    assert info.value.code == 0
+    text = capsys.readouterr().out
+    assert all(row[1] in text for row in FLAGS)
