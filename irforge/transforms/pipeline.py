@@ -40,16 +40,12 @@ CLEANUP: tuple[Pass, ...] = (
 )
 
 
-# Optimization groups that flags switch off. Empty until their passes exist; a flag that would switch off an
-# empty group is rejected (see check_options), so no flag is silently ignored.
-LINEAR_FUSIONS: tuple[Pass, ...] = ()       # --disable_fusing: BatchNorm / Scale / Shift into Convolution, ...
-GROUPED_CONV_FUSIONS: tuple[Pass, ...] = ()  # --disable_gfusing: Split -> Convolutions -> Concat into a group conv
-RESNET_OPTIMIZATIONS: tuple[Pass, ...] = ()  # --disable_resnet_optimization: stride moves in ResNet blocks
-
-SWITCHABLE = {"disable_fusing": LINEAR_FUSIONS, "disable_gfusing": GROUPED_CONV_FUSIONS,
-              "disable_resnet_optimization": RESNET_OPTIMIZATIONS}
-# Flags irforge parses but does not do yet: option -> what to do instead.
+# Flags irforge parses but has no feature for yet: option -> why. They are rejected rather than ignored. Delete an
+# entry when the pass that honours the flag lands (the fusing flags: helper `transforms`' optimization passes).
 NOT_IMPLEMENTED = {
+    "disable_fusing": "irforge fuses no linear operations yet, so there is nothing to disable",
+    "disable_gfusing": "irforge fuses no grouped convolutions yet, so there is nothing to disable",
+    "disable_resnet_optimization": "irforge has no ResNet stride optimization yet, so there is nothing to disable",
     "finegrain_fusing": "irforge fuses nothing yet, so there is nothing to keep out of fusing",
     "transform": "neither LowLatency2 nor MakeStateful exists in irforge; apply them with the OpenVINO API on the "
                  "converted IR",
@@ -60,11 +56,7 @@ NOT_IMPLEMENTED = {
 
 
 def check_options(options: ConversionOptions) -> None:
-    """Reject the flags that would change nothing because the feature is missing (before loading the model)."""
-    for flag, group in SWITCHABLE.items():
-        if getattr(options, flag) and not group:
-            raise OptionError(f"--{flag}", True, f"no --{flag} (drop the flag)", reason="not implemented yet: "
-                              "irforge has no such optimization, so there is nothing to disable")
+    """Reject the flags whose feature is missing (called before the model is read)."""
     for flag, message in NOT_IMPLEMENTED.items():
         if getattr(options, flag):
             raise OptionError(f"--{flag}", getattr(options, flag), f"no --{flag} (drop the flag)",
@@ -87,12 +79,9 @@ def conversion_passes(options: ConversionOptions) -> tuple[Pass, ...]:
         fold,                   # frontends leave Const -> Reshape/Transpose chains on weights; keep_shape_ops
                                 # keeps ShapeOf sub-graphs so the IR stays reshape-able
     )
-    for flag, group in SWITCHABLE.items():
-        if not getattr(options, flag):
-            passes += group
     passes += CLEANUP
     if options.fp16:
-        passes += (compress_to_fp16,)  # last: other passes must see f32 Constants, not Convert(f16) chains
+        passes += (compress_to_fp16,)  # last: every other pass must see f32 Constants, not Convert(f16) chains
     return passes
 
 

@@ -9,6 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from irforge.transforms.pipeline import NOT_IMPLEMENTED
 from oracles import openvino, run_onnxruntime
 from tiny_models import chain, check_ir, conv_relu, ir_files, mo, save
 
@@ -79,10 +80,12 @@ def test_progress_bar_and_stream_output(tmp_path):
     assert "\r" not in stream.err and 2 <= len(lines) <= 11
 
 
-@pytest.mark.parametrize("args", [["--disable_fusing"], ["--disable_gfusing"], ["--disable_resnet_optimization"],
-                                  ["--finegrain_fusing", "conv1,.*Scale.*"], ["--transform", "LowLatency2"],
-                                  ["--extensions", "ext.py"], ["--transformations_config", "x.json"],
-                                  ["--disable_weights_compression"]])
+VALUES = {"finegrain_fusing": "conv1,.*Scale.*", "transform": "LowLatency2", "extensions": "ext.py",
+          "transformations_config": "x.json"}
+
+
+@pytest.mark.parametrize("args", [[f"--{flag}"] + ([VALUES[flag]] if flag in VALUES else [])
+                                  for flag in NOT_IMPLEMENTED])
 def test_flags_without_a_feature_are_rejected(tmp_path, args):
     run = mo(save(conv_relu(), tmp_path), tmp_path / "ir", *args)
     assert run.code == 1
