@@ -76,3 +76,29 @@ def test_cli_detects_mxnet(tmp_path):
                             capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stderr
     assert (tmp_path / "resnet18_v1-0000.xml").exists() or (tmp_path / "resnet18_v1.xml").exists()
+
+
+def test_general_options(tmp_path):
+    """--input NAME[shape] (batch 2), --mean_values, --scale_values and --reverse_input_channels through the MXNet
+    frontend: feeding x' = reverse(x * scale + mean) must give MXNet's output for x, on both batch rows."""
+    import numpy as np
+
+    import irforge
+    from check import assert_matches
+    from mxnet_oracle import load_case
+    from oracles import run_openvino, run_reference
+    folder = models_dir()
+    _, inputs, expected = load_case(folder, "resnet18_v1")
+    (name, out), = expected.items()
+    mean, scale = np.array([10.0, 20.0, 30.0], np.float32), np.array([2.0, 4.0, 8.0], np.float32)
+    graph = irforge.convert_model(str(folder / "resnet18_v1-0000.params"), input="data[2,3,64,64]",
+                                  mean_values="data[10,20,30]", scale_values="data[2,4,8]",
+                                  reverse_input_channels=True)
+    xml, _ = irforge.save_model(graph, tmp_path / "pre.xml")
+    x = inputs["data"]
+    fed = (x * scale[None, :, None, None] + mean[None, :, None, None])[:, ::-1]
+    batch = np.ascontiguousarray(np.concatenate([fed, fed]))
+    for got in (run_openvino(xml, [batch])[0], run_reference(xml, [batch])[0]):
+        assert got.shape == (2,) + out.shape[1:]
+        for row in got:
+            assert_matches(row[None], out, "resnet18_v1 with embedded preprocessing")
