@@ -93,6 +93,11 @@ OP_TABLE: dict[str, Translator] = {
     "_contrib_MultiBoxPrior":    detection.multibox_prior,
     "MultiBoxDetection":         detection.multibox_detection,
     "_contrib_MultiBoxDetection": detection.multibox_detection,
+    "ROIPooling":                detection.roi_pooling,
+    "Proposal":                  detection.proposal,
+    "_contrib_Proposal":         detection.proposal,
+    "MultiProposal":             detection.proposal,
+    "_contrib_MultiProposal":    detection.proposal,
     # -- constants ------------------------------------------------------------------------------------------------
     "_zeros":                    tensor.zeros,
     "zeros":                     tensor.zeros,

@@ -277,6 +277,20 @@ def multibox_case(out: str) -> None:
               {"input": "feat,cls,loc", "input_shape": "[1,2,4,4],[1,4,48],[1,192]"})
 
 
+def proposal_case(out: str) -> None:
+    """The RPN Proposal op: enough boxes survive NMS to fill every output row (MXNet repeats survivors
+    cyclically when they are fewer; OpenVINO pads)."""
+    cls, bbox, info = mx.sym.var("cls_prob"), mx.sym.var("bbox_pred"), mx.sym.var("im_info")
+    sym = mx.sym.contrib.Proposal(cls, bbox, info, scales=(2, 4), ratios=(0.5, 1, 2), feature_stride=16,
+                                  rpn_pre_nms_top_n=60, rpn_post_nms_top_n=8, threshold=0.7, rpn_min_size=4,
+                                  output_score=True, name="proposal")
+    inputs = {"cls_prob": RNG.uniform(0, 1, (1, 12, 5, 5)).astype(np.float32),
+              "bbox_pred": (RNG.standard_normal((1, 24, 5, 5)) * 0.2).astype(np.float32),
+              "im_info": np.array([[80, 80, 1]], np.float32)}
+    save_case(out, "proposal", sym, {}, {}, inputs,
+              {"input": "cls_prob,bbox_pred,im_info", "input_shape": "[1,12,5,5],[1,24,5,5],[1,3]"})
+
+
 def ndarray_files(out: str) -> None:
     """NDArray containers in the layouts MXNet writes: V2 (float32/float16/int types) and V3 (np shape)."""
     arrays = {"f32": RNG.standard_normal((2, 3)).astype(np.float32),
@@ -304,6 +318,7 @@ CASES = {
     "style_gen": style_transfer_case,
     "ssd_mobilenet": ssd_case,
     "multibox_detection": multibox_case,
+    "proposal": proposal_case,
     "ndarrays": ndarray_files,
 }
 

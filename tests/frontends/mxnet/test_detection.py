@@ -64,3 +64,11 @@ def test_multibox_detection(tmp_path):
     for runtime, run in (("OpenVINO", run_openvino), ("reference runtime", run_reference)):
         (detections,) = run(xml, inputs)
         assert_same_detections(valid_rows(detections), mxnet_rows, f"MultiBoxDetection, {runtime}")
+
+
+@pytest.mark.skipif(not hasattr(ops, "Proposal"),
+                    reason="Proposal (helper caffe's ops/detection.py) has not landed in this branch yet")
+def test_proposal(tmp_path):
+    """Rois (batch, x1, y1, x2, y2) and their scores, row for row (every row is a distinct survivor)."""
+    from check import check_case
+    check_case(models_dir(), "proposal", tmp_path)

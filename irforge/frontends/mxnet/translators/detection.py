@@ -69,3 +69,37 @@ def multibox_detection(n: MxNode) -> list[Output]:
                          clip_before_nms=n.bool("clip", True), decrease_label_id=True, normalized=True,
                          variance_encoded_in_target=False)
     return [n.out(op, loc_pred, conf, priors)]
+
+
+def _needs(n: MxNode, op_name: str):
+    op_class = getattr(ops, op_name, None)
+    if op_class is None:
+        raise n.error(f"{n.op_type} needs the {op_name} op, which this build lacks")
+    return op_class
+
+
+def roi_pooling(n: MxNode) -> list[Output]:
+    """ROIPooling (max): rois [R, 5] as (batch index, x1, y1, x2, y2) in image coordinates, as OpenVINO's."""
+    ROIPooling = _needs(n, "ROIPooling")
+    pooled = n.ints("pooled_size")
+    return [n.out(ROIPooling(pooled_h=int(pooled[0]), pooled_w=int(pooled[1]),
+                             spatial_scale=n.float("spatial_scale"), method="max"), n.input(0), n.input(1))]
+
+
+def proposal(n: MxNode) -> list[Output]:
+    """Proposal / MultiProposal: cls_prob [N, 2A, H, W] (background scores first), bbox_pred [N, 4A, H, W],
+    im_info [N, 3]; anchors of base size feature_stride. Rois [N * post_nms_top_n, 5]; output_score adds the
+    scores."""
+    Proposal = _needs(n, "Proposal")
+    if n.bool("iou_loss", False):
+        raise n.error("iou_loss=True is not supported")
+    op = Proposal(base_size=n.int("feature_stride", 16), pre_nms_topn=n.int("rpn_pre_nms_top_n", 6000),
+                  post_nms_topn=n.int("rpn_post_nms_top_n", 300), nms_thresh=n.float("threshold", 0.7),
+                  feat_stride=n.int("feature_stride", 16), min_size=n.int("rpn_min_size", 16),
+                  ratio=n.floats("ratios", (0.5, 1.0, 2.0)), scale=n.floats("scales", (4.0, 8.0, 16.0, 32.0)),
+                  clip_before_nms=True, clip_after_nms=False, normalize=False, box_size_scale=1.0,
+                  box_coordinate_scale=1.0, framework="")
+    node = n.add(op, n.input(0), n.input(1), n.input(2))
+    if n.bool("output_score", False):
+        return [node.outputs[0], n.out(ops.Unsqueeze(), node.outputs[1], n.const(i64([1])))]
+    return [node.outputs[0]]
