@@ -12,7 +12,7 @@ import numpy as np
 
 from irforge.core.shape import DYNAMIC
 
-from .base import ElementType, Op, PartialShape, TensorInfo, same_element_type
+from .base import Op, PartialShape, TensorInfo, same_element_type
 
 ACTIVATIONS = {
     "sigmoid": lambda x: 1.0 / (1.0 + np.exp(-x)),

@@ -15,8 +15,6 @@ import os
 import re
 from dataclasses import dataclass, field
 
-import numpy as np
-
 from irforge import ops
 from irforge.core.element_type import ElementType
 from irforge.core.graph import Graph, Origin, Output, Parameter
@@ -26,16 +24,13 @@ from irforge.frontends.base import InputOverrides, make_input, report_unsupporte
 from irforge.options import ConversionOptions
 
 from .node import MxNode, output_name
-from .params import StoredArray, read_ndarray_file, split_prefix, write_ndarray_file
+from .params import TYPE_FLAGS, StoredArray, read_ndarray_file, split_prefix, write_ndarray_file
 from .ssd import OUTPUT_NAME as SSD_OUTPUT
 from .ssd import detection_output, plan_ssd
 from .symbol_json import Symbol, SymbolNode, read_symbol
 from .table import ARGUMENTS, OP_TABLE, UNUSED_INPUTS
 
 log = logging.getLogger("irforge.mxnet")
-
-# MXNet's __dtype__ attribute on variables holds an mshadow type flag.
-from .params import TYPE_FLAGS  # noqa: E402
 
 
 @dataclass
@@ -254,7 +249,7 @@ class MxnetConverter:
 
     def make_input(self, node: SymbolNode, position: int) -> Output:
         et = ElementType.f32
-        if "__dtype__" in node.attrs:
+        if "__dtype__" in node.attrs:  # an mshadow type flag, as in the NDArray files
             flag = int(node.attrs["__dtype__"])
             et = TYPE_FLAGS.get(flag, ElementType.f32)
         shape = PartialShape(None)
