@@ -5,10 +5,11 @@ from __future__ import annotations
 import numpy as np
 
 from irforge import ops
+from irforge.core.element_type import ElementType
 from irforge.core.graph import Output
 
 from ..node import MxNode
-from .common import i64
+from .common import i64, scalar, scalar_like
 
 
 def multibox_anchors(height: int, width: int, sizes, ratios, steps, offsets, clip: bool) -> np.ndarray:
@@ -99,7 +100,25 @@ def proposal(n: MxNode) -> list[Output]:
                   ratio=n.floats("ratios", (0.5, 1.0, 2.0)), scale=n.floats("scales", (4.0, 8.0, 16.0, 32.0)),
                   clip_before_nms=True, clip_after_nms=False, normalize=False, box_size_scale=1.0,
                   box_coordinate_scale=1.0, framework="")
-    node = n.add(op, n.input(0), n.input(1), n.input(2))
+    # OpenVINO takes one im_info [3] for the whole batch; MXNet gives a row per image: use the first row.
+    info = n.out(ops.Gather(), n.input(2), n.const(i64(0)), n.const(i64(0))) if n.input(2).shape.rank == 2 \
+        else n.input(2)
+    node = n.add(op, n.input(0), n.input(1), info)
+    rois = _mxnet_box_ends(n, node.outputs[0], info)
     if n.bool("output_score", False):
-        return [node.outputs[0], n.out(ops.Unsqueeze(), node.outputs[1], n.const(i64([1])))]
-    return [node.outputs[0]]
+        return [rois, n.out(ops.Unsqueeze(), node.outputs[1], n.const(i64([1])))]
+    return [rois]
+
+
+def _mxnet_box_ends(n: MxNode, rois: Output, info: Output) -> Output:
+    """MXNet decodes x2 = cx + (w - 1) / 2 with cx = x1 + (w - 1) / 2, OpenVINO (Caffe) x2 = cx + w / 2 with
+    cx = x1 + w / 2: MXNet's x2 and y2 are one less. Subtract 1 from the ends that the clip to the image left alone
+    (a box clipped at the image's last pixel stays there in both)."""
+    columns = list(n.add(ops.Split(num_splits=5), rois, scalar(n, 1, ElementType.i64)).outputs)
+    for col, axis in ((3, 1), (4, 0)):  # x2 against the width - 1, y2 against the height - 1
+        last = n.out(ops.Subtract(), n.out(ops.Gather(), info, n.const(i64([axis])), n.const(i64(0))),
+                     scalar_like(n, rois, 1.0))
+        shifted = n.out(ops.Maximum(), n.out(ops.Subtract(), columns[col], scalar_like(n, rois, 1.0)),
+                        scalar_like(n, rois, 0.0))
+        columns[col] = n.out(ops.Select(), n.out(ops.Less(), columns[col], last), shifted, columns[col])
+    return n.out(ops.Concat(axis=1), *columns)
