@@ -191,3 +191,34 @@ def _softmax_like(op_class):
 
 softmax = _softmax_like(ops.Softmax)
 log_softmax = _softmax_like(ops.LogSoftmax)
+
+
+def layer_normalization(n: OnnxNode) -> list[Output]:
+    """LayerNormalization-17 (OpenVINO has no LayerNorm op): MVN over the axes from `axis` to the last, with eps
+    inside the sqrt, then * scale + bias (both broadcast numpy-style over the trailing dims).
+    The optional Mean / InvStdDev outputs are computed when a node reads them."""
+    x, scale = n.input(0), n.input(1)
+    rank = x.shape.rank
+    if rank is None:
+        raise n.error("LayerNormalization needs an input of known rank")
+    axis = int(n.attr("axis", -1))
+    axis = axis + rank if axis < 0 else axis
+    if not 0 <= axis < rank:
+        raise n.error(f"axis {n.attr('axis', -1)} is out of range for rank {rank}")
+    eps = float(n.attr("epsilon", 1e-5))
+    axes = n.const(i64(list(range(axis, rank))))
+    y = n.out(ops.MVN(normalize_variance=True, eps=eps, eps_mode="inside_sqrt"), x, axes)
+    y = n.out(ops.Multiply(), y, scale)
+    bias = n.optional(2)
+    if bias is not None:
+        y = n.out(ops.Add(), y, bias)
+    outs = [y]
+    if n.output_used(1) or n.output_used(2):
+        mean = n.out(ops.ReduceMean(keep_dims=True), x, axes)
+        centered = n.out(ops.Subtract(), x, mean)
+        var = n.out(ops.ReduceMean(keep_dims=True), n.out(ops.Multiply(), centered, centered), axes)
+        eps_c = n.const(np.array(eps, x.element_type.numpy))
+        inv_std = n.out(ops.Divide(), n.const(np.array(1, x.element_type.numpy)),
+                        n.out(ops.Sqrt(), n.out(ops.Add(), var, eps_c)))
+        outs += [mean, inv_std]
+    return outs
