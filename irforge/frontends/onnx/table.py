@@ -117,4 +117,5 @@ OP_TABLE: dict[str, dict[int, Translator]] = {
     "Expand":             {8: tensor.expand},
     "Tile":               {6: tensor.tile},
     "Pad":                {1: tensor.pad},
+    "Range":              {11: tensor.range_},
 }

@@ -24,6 +24,7 @@ LIGHT_MODELS = ("bvlc_alexnet", "densenet121", "inception_v1", "inception_v2", "
                 "squeezenet", "vgg19", "zfnet512")
 EXPORT_OPSET = 17   # LayerNormalization (convnext, vit, swin) is an ONNX op from opset 17 on
 SEED = 0
+RECIPE = 2          # bump when the way weights are randomised changes: the cache key carries it
 
 
 def light_path(name: str) -> Path:
@@ -146,7 +147,7 @@ def torch_export_path(spec: TorchModel) -> Path:
     import torch
     import torchvision
     args = "-".join(f"{k}={v}" for k, v in sorted(spec.kwargs.items()))
-    key = (f"{spec.name}-{spec.size}px-{args or 'default'}-seed{SEED}-opset{EXPORT_OPSET}-legacy"
+    key = (f"{spec.name}-{spec.size}px-{args or 'default'}-seed{SEED}-r{RECIPE}-opset{EXPORT_OPSET}-legacy"
            f"-torch{torch.__version__}-tv{torchvision.__version__}")
     return cache_dir() / f"{key.replace('+', '_')}.onnx"
 
@@ -164,6 +165,17 @@ def _randomize_batchnorm(model, generator) -> None:
                     m.bias.copy_(torch.randn(c, generator=generator) * 0.1)
 
 
+def _randomize_zero_parameters(model, generator) -> None:
+    """Parameters a builder zero-initialises (ViT's head, biases) would hide whatever they multiply or shift:
+    small random values instead (1/sqrt(fan_in) for weights, 0.02 for vectors)."""
+    import torch
+    with torch.no_grad():
+        for p in model.parameters():
+            if p.numel() and not torch.any(p):
+                fan_in = int(np.prod(p.shape[1:])) if p.dim() >= 2 else 50 ** 2
+                p.copy_(torch.randn(p.shape, generator=generator) / np.sqrt(fan_in))
+
+
 def torch_model(name: str) -> Path:
     """The cached ONNX export of a torchvision classifier (exported now when absent)."""
     spec = TORCH_MODELS[name]
@@ -178,6 +190,7 @@ def torch_model(name: str) -> Path:
     else:
         model = getattr(torchvision.models, spec.name)(weights=None, **spec.kwargs).eval()
     _randomize_batchnorm(model, torch.Generator().manual_seed(SEED))
+    _randomize_zero_parameters(model, torch.Generator().manual_seed(SEED))
     example = torch.randn(spec.input_shape, generator=torch.Generator().manual_seed(SEED))
     fd, tmp = tempfile.mkstemp(suffix=".onnx", dir=path.parent)
     os.close(fd)

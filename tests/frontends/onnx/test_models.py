@@ -19,6 +19,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from irforge.frontends.onnx.table import OP_TABLE
 from oracles import check_onnx_model, run_onnxruntime, run_openvino, run_reference
 
 sys.path.insert(0, os.path.dirname(__file__))
@@ -26,6 +27,9 @@ import model_zoo  # noqa: E402
 
 ATOL_SCALE = 1e-5
 RTOL = 1e-4
+
+# Ops a model needs that another part of the work brings; the test runs as soon as the table has them.
+NEEDS = {"swin_t": ("ScatterND",)}   # torchvision builds the shifted-window attention mask with index_put
 
 # Light models in the default run: cheap to convert and run in both runtimes.
 DEFAULT_LIGHT = {"squeezenet", "shufflenet", "inception_v1", "resnet50"}
@@ -46,7 +50,8 @@ def test_light_model_with_random_weights(name: str, tmp_path: Path):
     model = model_zoo.light_model(name)
     feeds = model_zoo.model_feeds(model)
     expected = run_onnxruntime(model, feeds)
-    assert len(expected) == 2, "the softmax input should be exposed as a second output"
+    ends_in_softmax = any(n.op_type == "Softmax" for n in model.graph.node)
+    assert len(expected) == (2 if ends_in_softmax else 1), "a final softmax's input should be a second output"
     graph = check_onnx_model(model, feeds, tmp_path, rtol=RTOL, atol=_atols(expected))
     assert [r.name for r in graph.results] == [o.name for o in model.graph.output]
 
@@ -57,6 +62,9 @@ def test_torchvision_export(spec: model_zoo.TorchModel, tmp_path: Path):
     """torchvision classifiers with random weights, exported by torch (opset 17)."""
     pytest.importorskip("torchvision")
     pytest.importorskip("onnxruntime")
+    missing = [op for op in NEEDS.get(spec.name, ()) if op not in OP_TABLE]
+    if missing:
+        pytest.skip(f"{spec.name} needs ONNX {', '.join(missing)} (owned by the onnx-suite work)")
     path = model_zoo.torch_model(spec.name)
     feeds = model_zoo.model_feeds(path)
     assert feeds[0].shape == spec.input_shape
