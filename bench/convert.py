@@ -171,7 +171,8 @@ def main() -> int:
 
 
 def write_section(path: Path, section: str) -> None:
-    text = path.read_text() if path.exists() else "# Benchmarks\n\nFigures measured on this project's machine; each section names the command that made it.\n"
+    text = path.read_text() if path.exists() else (
+        "# Benchmarks\n\nFigures measured on this project's machine; each section names the command that made it.\n")
     if BEGIN in text and END in text:
         head, rest = text.split(BEGIN, 1)
         text = head + section + rest.split(END, 1)[1]
