@@ -102,3 +102,14 @@ def test_general_options(tmp_path):
         assert got.shape == (2,) + out.shape[1:]
         for row in got:
             assert_matches(row[None], out, "resnet18_v1 with embedded preprocessing")
+
+
+def test_cli_nd_flow_names_the_ir_after_the_symbol(tmp_path):
+    """`mo --input_symbol NAME-symbol.json --nd_prefix_name ... --pretrained_model_name ...` writes NAME.xml."""
+    folder = models_dir()
+    result = subprocess.run([sys.executable, "-m", "irforge", "--input_symbol", str(folder / "style_gen-symbol.json"),
+                             "--nd_prefix_name", "style", "--pretrained_model_name",
+                             str(folder / "style_pretrained-0000.params"), "--input_shape", "[1,3,17,17]",
+                             "--output_dir", str(tmp_path)], capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / "style_gen.xml").exists()

@@ -314,7 +314,13 @@ def regression_output(op_class=None):
 
 
 def embedding(n: MxNode) -> list[Output]:
-    """Rows of the weight [input_dim, output_dim] at the (float) indices of data."""
+    """Rows of the weight [input_dim, output_dim] at the (float) indices of data, truncated and clipped to
+    [0, input_dim - 1] as MXNet does."""
     data, weight = n.input(0), n.input(1)
     index = data if data.element_type.value.startswith(("i", "u")) else n.out(ops.Convert(ElementType.i32), data)
+    rows = n.int("input_dim", None)
+    if rows is None and weight.shape.rank == 2 and isinstance(weight.shape[0], int):
+        rows = weight.shape[0]
+    if rows is not None:
+        index = n.out(ops.Clamp(min=0.0, max=float(rows - 1)), index)
     return [n.out(ops.Gather(), weight, index, n.const(i64(0)))]
