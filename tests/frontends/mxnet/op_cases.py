@@ -60,6 +60,8 @@ CASES = {
     "lrn": (lambda data: S.LRN(data, nsize=3, alpha=1e-2, beta=0.75, knorm=2.0, name="lrn"), IMG),
     "embedding": (lambda data: S.Embedding(data, input_dim=7, output_dim=3, name="embed"),
                   {"data": ((2, 5), "index:7")}),
+    "embedding_out_of_range": (lambda data: S.Embedding(data, input_dim=5, output_dim=3, name="embed"),
+                               {"data": ((3, 4), "index:8")}),
     # -- activations ---------------------------------------------------------------------------------------------
     **{f"act_{a}": (lambda data, a=a: S.Activation(data, act_type=a, name="act"), N3)
        for a in ("relu", "sigmoid", "tanh", "softrelu", "softsign")},
