@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from onnx_builder import OnnxBuilder, check_pass_alone, convert_and_check, op_types
+from onnx_builder import OnnxBuilder, check_pass_alone, convert_and_check, layer_norm, op_types
 
 from irforge.transforms.fuse_linear_ops import fuse_linear_ops
 
@@ -114,7 +114,6 @@ def test_scale_shift_before_unpadded_convolution_fuses_forward(tmp_path, group):
 def test_layer_norm_affine_tail_fuses_into_the_next_linear(tmp_path):
     """LayerNorm's * gamma + beta before Linear layers (transformer / ConvNeXt blocks): both move into the MatMul
     weights and bias of every consumer."""
-    from test_fuse_normalizations import layer_norm
     b = OnnxBuilder(opset=13)
     x = b.input("x", [2, 3, 8])
     y = layer_norm(b, x, [-1], width=8)

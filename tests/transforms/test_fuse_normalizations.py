@@ -3,22 +3,9 @@ from __future__ import annotations
 
 import pytest
 
-from onnx_builder import OnnxBuilder, check_pass_alone, convert_and_check, op_types
+from onnx_builder import OnnxBuilder, check_pass_alone, convert_and_check, layer_norm, op_types
 
 from irforge.transforms.fuse_normalizations import fuse_normalizations
-
-
-def layer_norm(b: OnnxBuilder, x: str, axes, square: str = "pow", eps_inside: bool = True, width: int = 6) -> str:
-    mean = b.node("ReduceMean", [x], axes=axes, keepdims=1)
-    centered = b.node("Sub", [x, mean])
-    sq = b.node("Pow", [centered, b.scalar(2.0)]) if square == "pow" else b.node("Mul", [centered, centered])
-    var = b.node("ReduceMean", [sq], axes=axes, keepdims=1)
-    if eps_inside:
-        std = b.node("Sqrt", [b.node("Add", [var, b.scalar(1e-5)])])
-    else:
-        std = b.node("Add", [b.node("Sqrt", [var]), b.scalar(1e-5)])
-    y = b.node("Div", [centered, std])
-    return b.node("Add", [b.node("Mul", [y, b.random(width)]), b.random(width)])
 
 
 @pytest.mark.parametrize("square,eps_inside", [("pow", True), ("mul", False)])

@@ -1,4 +1,4 @@
-"""Small ONNX models for the transformation tests, built node by node, plus helpers that convert them and look
+"""Small ONNX models for the transformation tests (and any other test), built node by node, plus helpers that convert them and look
 at the result: the op types irforge wrote, and a check of one pass on its own."""
 from __future__ import annotations
 
@@ -65,6 +65,21 @@ class OnnxBuilder:
         model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", self.opset)])
         model.ir_version = 8
         return model
+
+
+def layer_norm(b: OnnxBuilder, x: str, axes, square: str = "pow", eps_inside: bool = True, width: int = 6) -> str:
+    """LayerNorm spelled out as exporters before opset 17 do: ReduceMean, Sub, Pow (or Mul), ReduceMean, Add eps,
+    Sqrt, Div, then * gamma + beta over the last axis (of size `width`)."""
+    mean = b.node("ReduceMean", [x], axes=axes, keepdims=1)
+    centered = b.node("Sub", [x, mean])
+    sq = b.node("Pow", [centered, b.scalar(2.0)]) if square == "pow" else b.node("Mul", [centered, centered])
+    var = b.node("ReduceMean", [sq], axes=axes, keepdims=1)
+    if eps_inside:
+        std = b.node("Sqrt", [b.node("Add", [var, b.scalar(1e-5)])])
+    else:
+        std = b.node("Add", [b.node("Sqrt", [var]), b.scalar(1e-5)])
+    y = b.node("Div", [centered, std])
+    return b.node("Add", [b.node("Mul", [y, b.random(width)]), b.random(width)])
 
 
 def op_types(graph: Graph) -> collections.Counter:
