@@ -25,6 +25,7 @@ from .merge_duplicates import merge_duplicates
 from .optimize_strides import optimize_strides
 from .remove_dead_nodes import remove_dead_nodes
 from .simplify_pooling import simplify_pooling
+from .simplify_reshapes import simplify_reshapes
 
 Pass = Callable[[Graph], int]
 
@@ -103,6 +104,7 @@ def optimization_passes(options: ConversionOptions) -> tuple[Pass, ...]:
         fuse_activations,       # before linear fusing, which would swallow their constants (GELU's * 0.5)
         fuse_normalizations,    # likewise (MVN's eps, LayerNorm's shape); after merge_duplicates (one mean)
         fuse_shuffle_channels,  # Reshape -> Transpose -> Reshape channel shuffles (ShuffleNet) into one op
+        simplify_reshapes,      # after it (its Transpose is a real one); unit-axis Transposes, Reshape chains
         simplify_pooling,       # ceil -> floor rounding where equal; before fuse_pad, which takes floor AvgPools
         fuse_pad,               # Pad -> Conv / AvgPool: 1x1 convolutions get their zero pads for optimize_strides
     ]

@@ -5,7 +5,8 @@ from __future__ import annotations
 from irforge.options import ConversionOptions
 from irforge.transforms.pipeline import conversion_passes, pass_name
 
-REWRITING = ("merge_duplicates", "fuse_activations", "fuse_normalizations", "fuse_shuffle_channels", "fuse_pad",
+REWRITING = ("merge_duplicates", "fuse_activations", "fuse_normalizations", "fuse_shuffle_channels",
+             "simplify_reshapes", "fuse_pad",
              "simplify_pooling", "fuse_linear_ops", "fuse_grouped_convolutions", "optimize_strides")
 
 
@@ -32,6 +33,12 @@ def test_duplicates_merge_before_patterns():
     order = names()
     for p in ("fuse_activations", "fuse_normalizations", "fuse_shuffle_channels"):
         assert first(order, "merge_duplicates") < first(order, p)
+
+
+def test_shuffles_fuse_before_reshape_chains_merge():
+    """Merging Reshape chains first could swallow the Reshapes around a channel shuffle's Transpose."""
+    order = names()
+    assert last(order, "fuse_shuffle_channels") < first(order, "simplify_reshapes")
 
 
 def test_patterns_before_linear_fusing():
