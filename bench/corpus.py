@@ -66,24 +66,28 @@ def light_model(name: str) -> Path:
 
 
 def torchvision_model(name: str) -> Path:
-    """torchvision classifier with seeded random weights (and random BN statistics, so fusing is exercised),
-    exported by the TorchScript exporter, opset 17."""
+    """torchvision classifier with seeded random weights, exported by the TorchScript exporter, opset 17.
+    torchvision initialises biases to zero and norms to identity; like a trained model, every bias, BatchNorm
+    statistic and norm scale / shift here is random instead, so no converter gets to drop them as no-ops."""
     import torch
     import torchvision
     size = TORCHVISION[name]
-    out = CACHE / f"tv_{name}-{size}-torch{torch.__version__}-tv{torchvision.__version__}.onnx"
+    out = CACHE / f"tv_{name}-{size}-random2-torch{torch.__version__}-tv{torchvision.__version__}.onnx"
     if out.exists():
         return out
     torch.manual_seed(0)
     model = getattr(torchvision.models, name)(weights=None)
     if name == "googlenet":
         model = torchvision.models.googlenet(weights=None, aux_logits=False, init_weights=True)
-    for m in model.modules():
-        if isinstance(m, torch.nn.modules.batchnorm._BatchNorm):
-            m.running_mean.uniform_(-0.2, 0.2)
-            m.running_var.uniform_(0.5, 2.0)
-            m.weight.data.uniform_(0.5, 1.5)
-            m.bias.data.uniform_(-0.2, 0.2)
+    with torch.no_grad():
+        for m in model.modules():
+            if isinstance(m, torch.nn.modules.batchnorm._BatchNorm):
+                m.running_mean.uniform_(-0.2, 0.2)
+                m.running_var.uniform_(0.5, 2.0)
+            if isinstance(m, (torch.nn.modules.batchnorm._BatchNorm, torch.nn.LayerNorm, torch.nn.GroupNorm)):
+                m.weight.uniform_(0.5, 1.5)
+            if getattr(m, "bias", None) is not None and isinstance(m.bias, torch.nn.Parameter):
+                m.bias.uniform_(-0.2, 0.2)
     model.eval()
     CACHE.mkdir(parents=True, exist_ok=True)
     tmp = out.with_suffix(".tmp.onnx")
