@@ -7,7 +7,8 @@ from irforge.transforms.pipeline import conversion_passes, pass_name
 
 REWRITING = ("merge_duplicates", "fuse_activations", "fuse_normalizations", "fuse_shuffle_channels",
              "simplify_reshapes", "fuse_pad",
-             "simplify_pooling", "fuse_linear_ops", "fuse_grouped_convolutions", "optimize_strides")
+             "simplify_pooling", "fuse_linear_ops", "fuse_grouped_convolutions", "optimize_strides",
+             "transpose_matmul_weights")
 
 
 def names(**options) -> list[str]:
@@ -67,6 +68,12 @@ def test_stride_optimization_after_pad_and_linear_fusing():
     order = names()
     assert last(order, "fuse_pad") < first(order, "optimize_strides")
     assert last(order, "fuse_linear_ops") < first(order, "optimize_strides")
+
+
+def test_matmul_weights_transposed_once_after_fusing():
+    """Fusing rewrites weights; transposing them before would copy them twice."""
+    order = names()
+    assert last(order, "fuse_linear_ops") < first(order, "transpose_matmul_weights")
 
 
 def test_dead_nodes_go_after_every_rewrite():
