@@ -1,0 +1,113 @@
+"""`irforge infer KALDI_IR.xml --input feats.ark --output out.ark`: what Kaldi's nnet3-compute does, on a
+streaming IR from the Kaldi frontend. Each utterance is padded with copies of its first and last frames for the
+model's context (read from the IR's rt_info), fed N frames per inference from a fresh state, the output delay
+is removed, and every S-th frame is kept (--frame-subsampling-factor)."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
+
+import numpy as np
+
+from irforge.errors import OptionError
+
+
+@dataclass(frozen=True)
+class StreamInfo:
+    left_context: int
+    right_context: int
+    output_delay: int
+    frames: int
+    memories_as_io: bool
+
+    @staticmethod
+    def of(rt_info: dict, model: str) -> StreamInfo:
+        kaldi = rt_info.get("kaldi")
+        if not isinstance(kaldi, dict):
+            raise OptionError("--input", "a Kaldi archive", f"an IR converted from a Kaldi model ({model} has no "
+                              "kaldi section in its rt_info; give it .npy/.npz inputs instead)")
+        try:
+            return StreamInfo(int(kaldi["left_context"]), int(kaldi["right_context"]), int(kaldi["output_delay"]),
+                              int(kaldi["frames_per_inference"]), kaldi.get("memories") == "inputs_outputs")
+        except (KeyError, ValueError) as e:
+            raise OptionError("--input", "a Kaldi archive", f"a Kaldi IR with complete rt_info ({e})") from None
+
+
+class Session:
+    """One model on one device: `step(frames)` -> output rows; `reset()` starts an utterance."""
+
+    def __init__(self, model: str, device: str):
+        from irforge.ir.reader import read_model
+        graph = read_model(model)
+        self.info = StreamInfo.of(graph.rt_info, model)
+        names = [p.name for p in graph.parameters]
+        self.state_inputs = [n for n in names if n.endswith("/history") or n == "frame_counter"] \
+            if self.info.memories_as_io else []
+        if len(names) - len(self.state_inputs) != 1:
+            raise OptionError("--input", "a Kaldi archive", "a model with one input (this one takes "
+                              f"{', '.join(n for n in names if n not in self.state_inputs)}; give .npz inputs)")
+        self.memory: dict[str, np.ndarray] = {}
+        self.shapes = {p.name: tuple(p.outputs[0].shape) for p in graph.parameters}
+        if device.lower() == "reference":
+            from irforge.runtime import CompiledModel
+            compiled = CompiledModel(graph)
+            self._reset: Callable[[], None] = compiled.reset_state
+            self._run: Callable[[list[np.ndarray]], list[np.ndarray]] = lambda feeds: list(compiled(feeds).values())
+        else:
+            try:
+                import openvino as ov
+            except ImportError:
+                raise OptionError("--device", device, "reference, or install openvino for CPU") from None
+            core = ov.Core()
+            ov_compiled = core.compile_model(core.read_model(model), device.upper(),
+                                             {"INFERENCE_PRECISION_HINT": "f32"})
+            request = ov_compiled.create_infer_request()
+            self._reset = request.reset_state
+            self._run = lambda feeds: [np.array(v) for v in request.infer(
+                {i: np.ascontiguousarray(f) for i, f in enumerate(feeds)}).values()]
+
+    def reset(self) -> None:
+        self._reset()
+        self.memory = {n: np.zeros(self.shapes[n], np.float32) for n in self.state_inputs}
+
+    def step(self, frames: np.ndarray) -> np.ndarray:
+        outs = self._run([frames] + [self.memory[n] for n in self.state_inputs])
+        if self.state_inputs:  # --remove_memory IRs: outputs after the first are the next memory values
+            for name, value in zip(self.state_inputs, outs[-len(self.state_inputs):]):
+                self.memory[name] = value
+        return outs[0]
+
+
+def run_utterance(session: Session, x: np.ndarray, subsampling: int = 1, frames_per_chunk: int = 0,
+                  extra_left_context: int = 0) -> np.ndarray:
+    """The model's output for every S-th frame of utterance x [T, D], as nnet3-compute gives it."""
+    info = session.info
+    total = x.shape[0]
+    if total == 0:
+        return np.zeros((0, 0), np.float32)
+    chunk = total if frames_per_chunk <= 0 else -(-frames_per_chunk // subsampling) * subsampling
+    outputs = []
+    for start in range(0, total, chunk):
+        length = min(chunk, total - start)
+        left = info.left_context + extra_left_context
+        steps = left + length + info.output_delay
+        steps += -steps % info.frames                      # whole inferences
+        index = np.clip(np.arange(start - left, start - left + steps), 0, total - 1)
+        stream = x[index].astype(np.float32)
+        session.reset()
+        got = np.concatenate([session.step(stream[i:i + info.frames]) for i in range(0, steps, info.frames)])
+        outputs.append(got[left + info.output_delay:left + info.output_delay + length])
+    return np.concatenate(outputs)[::subsampling]
+
+
+def infer_ark(model: str, input_spec: str, output_spec: str, device: str, subsampling: int, frames_per_chunk: int,
+              extra_left_context: int, binary: bool) -> dict[str, np.ndarray]:
+    from irforge.frontends.kaldi.ark import read_ark, write_ark
+    if subsampling < 1:
+        raise OptionError("--frame-subsampling-factor", subsampling, "a positive integer")
+    utterances = read_ark(input_spec)
+    session = Session(model, device)
+    results = {key: run_utterance(session, x, subsampling, frames_per_chunk, extra_left_context)
+               for key, x in utterances.items()}
+    write_ark(output_spec, results, binary)
+    return results

@@ -1,0 +1,248 @@
+"""nnet2 and nnet3 components -> layers. Both families share type names and tokens (nnet2's NonlinearComponent
+writes <ValueSum>, nnet3's <ValueAvg>; neither matters at inference), so one function serves both."""
+from __future__ import annotations
+
+import numpy as np
+
+from irforge import ops
+
+from . import layers as L
+from .network import Component
+
+
+# -- affine ---------------------------------------------------------------------------------------------------------
+def affine(c: Component) -> L.Layer:
+    """AffineComponent, NaturalGradientAffineComponent, FixedAffineComponent and nnet2's preconditioned forms."""
+    w = c.matrix("<LinearParams>")
+    b = c.vector("<BiasParams>", optional=True)
+    if b is not None and b.size not in (0, w.shape[0]):
+        raise c.error(f"<BiasParams> has {b.size} values for {w.shape[0]} outputs")
+    return L.Affine(w, b)
+
+
+def linear(c: Component) -> L.Layer:
+    """LinearComponent (TDNN-F factorised layers): y = W x."""
+    return L.Affine(c.matrix("<Params>"))
+
+
+def fixed_linear(c: Component) -> L.Layer:
+    """nnet2 FixedLinearComponent: y = W x."""
+    return L.Affine(c.matrix("<CuMatrix>", "<LinearParams>", "<Params>"))
+
+
+def tdnn(c: Component) -> L.Layer:
+    offsets = tuple(int(o) for o in c.ints("<TimeOffsets>"))
+    w = c.matrix("<LinearParams>")
+    if not offsets or w.shape[1] % len(offsets):
+        raise c.error(f"<LinearParams> has {w.shape[1]} columns, not a multiple of the {len(offsets)} time offsets")
+    return L.Tdnn(offsets, w, c.vector("<BiasParams>", optional=True))
+
+
+def block_affine(c: Component) -> L.Layer:
+    """BlockAffineComponent: output block k = W_k x_k + b_k (W is [out, in / num_blocks])."""
+    w, b, blocks = c.matrix("<LinearParams>"), c.vector("<BiasParams>"), c.int("<NumBlocks>")
+    out_dim, in_block = w.shape
+    if out_dim % blocks:
+        raise c.error(f"{out_dim} outputs do not split into {blocks} blocks")
+    out_block = out_dim // blocks
+    full = np.zeros((out_dim, in_block * blocks), np.float32)
+    for k in range(blocks):
+        full[k * out_block:(k + 1) * out_block, k * in_block:(k + 1) * in_block] = w[k * out_block:(k + 1) * out_block]
+    return L.Affine(full, b)
+
+
+def repeated_affine(c: Component) -> L.Layer:
+    """RepeatedAffineComponent: the same affine map on each of <NumRepeats> input blocks."""
+    w, b, repeats = c.matrix("<LinearParams>"), c.vector("<BiasParams>"), c.int("<NumRepeats>")
+    out_block, in_block = w.shape
+    full = np.zeros((out_block * repeats, in_block * repeats), np.float32)
+    for k in range(repeats):
+        full[k * out_block:(k + 1) * out_block, k * in_block:(k + 1) * in_block] = w
+    return L.Affine(full, np.tile(b, repeats))
+
+
+# -- per-element ----------------------------------------------------------------------------------------------------
+def nonlinear(op: type[ops.Op] | None):
+    """Sigmoid/Tanh/RectifiedLinear (<Dim>), and the components that are the identity at inference."""
+    def make(c: Component) -> L.Layer:
+        dim = c.int("<Dim>", "<InputDim>", "<OutputDim>", default=-1)
+        return L.Elementwise(op, dim if dim > 0 else None)
+    make.__name__ = f"nonlinear_{op.__name__.lower() if op else 'identity'}"
+    return make
+
+
+def dropout(c: Component) -> L.Layer:
+    """nnet3 DropoutComponent in test mode scales by (1 - proportion) (nnet3-compute sets test mode); its
+    training masks are 0/1 without rescaling. Recipes end training at proportion 0: the identity."""
+    dim = c.int("<Dim>", default=-1)
+    p = c.float("<DropoutProportion>", default=0.0)
+    return L.Elementwise(None, dim if dim > 0 else None) if p == 0 else L.ScaleShift(1.0 - p, None, dim)
+
+
+def dropout_mask(c: Component) -> L.Layer:
+    """DropoutMaskComponent (LSTM dropout scales) in test mode: 1 - proportion (1 when continuous)."""
+    p = c.float("<DropoutProportion>", default=0.0)
+    value = 1.0 if p == 0 or c.bool("<Continuous>", default=False) else 1.0 - p
+    return L.Constant(np.full(c.int("<OutputDim>"), value, np.float32))
+
+
+def softmax(log: bool):
+    def make(c: Component) -> L.Layer:
+        dim = c.int("<Dim>", default=-1)
+        block = c.int("<BlockDim>", default=-1)
+        return L.Softmax(log, dim if dim > 0 else None, block if 0 < block < dim else None)
+    make.__name__ = "log_softmax" if log else "softmax"
+    return make
+
+
+def normalize(c: Component) -> L.Layer:
+    """nnet3 NormalizeComponent (<InputDim> <TargetRms> <AddLogStddev> [<BlockDim>]); nnet2's has <Dim> only."""
+    dim = c.int("<InputDim>", "<Dim>")
+    block = c.int("<BlockDim>", default=dim)
+    if block <= 0 or dim % block:
+        raise c.error(f"<BlockDim> {block} does not divide the dim {dim}")
+    return L.Normalize(dim, c.float("<TargetRms>", default=1.0), c.bool("<AddLogStddev>", default=False),
+                       block if block < dim else None)
+
+
+def batch_norm(c: Component) -> L.Layer:
+    """Test mode: y = (x - mean) * target_rms / sqrt(max(var, 0) + epsilon), per block of <BlockDim>."""
+    dim, block = c.int("<Dim>"), c.int("<BlockDim>")
+    mean, var = c.vector("<StatsMean>"), c.vector("<StatsVar>")
+    if c.float("<Count>", default=0.0) <= 0:
+        raise c.error("has no statistics (<Count> 0): Kaldi itself would use random ones; train or re-estimate "
+                      "the batch-norm stats first")
+    if mean.size != block or var.size != block or dim % block:
+        raise c.error(f"stats of size {mean.size}/{var.size} do not fit <Dim> {dim} <BlockDim> {block}")
+    scale = (c.float("<TargetRms>", default=1.0) /
+             np.sqrt(np.maximum(var.astype(np.float64), 0) + c.float("<Epsilon>", default=1e-3)))
+    return L.ScaleShift(scale.astype(np.float32), (-mean * scale).astype(np.float32), dim)
+
+
+def per_element_scale(c: Component) -> L.Layer:
+    return L.ScaleShift(c.vector("<Params>"), None, c.int("<Dim>", default=0) or None)
+
+
+def per_element_offset(c: Component) -> L.Layer:
+    offsets = c.vector("<Offsets>")
+    return L.ScaleShift(None, offsets, c.int("<Dim>", default=offsets.size))
+
+
+def scale_and_offset(c: Component) -> L.Layer:
+    """y = x * scales + offsets per block; scales closer to 0 than 1e-4 become +-1e-4 (Kaldi's EnsureNonzero)."""
+    scales = c.vector("<Scales>").astype(np.float32)
+    eps = np.float32(1e-4)
+    scales = np.where(np.abs(scales) < eps, np.where(scales < 0, -eps, eps), scales)
+    return L.ScaleShift(scales, c.vector("<Offsets>"), c.int("<Dim>"))
+
+
+def fixed_scale(c: Component) -> L.Layer:
+    return L.ScaleShift(c.vector("<Scales>"), None)
+
+
+def fixed_bias(c: Component) -> L.Layer:
+    return L.ScaleShift(None, c.vector("<Bias>"))
+
+
+def scale(c: Component) -> L.Layer:
+    """nnet2 ScaleComponent: one scalar."""
+    return L.ScaleShift(np.float32(c.float("<Scale>")), None, c.int("<Dim>"))
+
+
+# -- grouping -------------------------------------------------------------------------------------------------------
+def pnorm(c: Component) -> L.Layer:
+    n_in, n_out = c.int("<InputDim>"), c.int("<OutputDim>")
+    if n_out <= 0 or n_in % n_out:
+        raise c.error(f"<InputDim> {n_in} is not a multiple of <OutputDim> {n_out}")
+    return L.Pnorm(n_in, n_out, c.float("<P>", default=2.0))
+
+
+def maxout(c: Component) -> L.Layer:
+    """nnet2 MaxoutComponent: the max of each group of <InputDim>/<OutputDim> consecutive columns."""
+    n_in, n_out = c.int("<InputDim>"), c.int("<OutputDim>")
+    if n_out <= 0 or n_in % n_out:
+        raise c.error(f"<InputDim> {n_in} is not a multiple of <OutputDim> {n_out}")
+    return _GroupMax(n_in, n_out)
+
+
+class _GroupMax(L.Pnorm):
+    def build(self, b, x):
+        group = self.input_dim_ // self.output_dim_
+        grouped = b.out(ops.Reshape(special_zero=True), x, b.const(L.i64([0, self.output_dim_, group])))
+        return b.out(ops.ReduceMax(keep_dims=False), grouped, b.const(L.i64([2])))
+
+
+def sum_group(c: Component) -> L.Layer:
+    sizes = tuple(int(s) for s in c.ints("<Sizes>"))
+    if not sizes or min(sizes) <= 0:
+        raise c.error(f"bad <Sizes> {list(sizes)}")
+    return L.SumGroup(sizes)
+
+
+def sum_block(c: Component) -> L.Layer:
+    """SumBlockComponent: scale * the sum of the input's <OutputDim>-wide blocks."""
+    n_in, n_out = c.int("<InputDim>"), c.int("<OutputDim>")
+    if n_out <= 0 or n_in % n_out:
+        raise c.error(f"<InputDim> {n_in} is not a multiple of <OutputDim> {n_out}")
+    return _SumBlock(n_in, n_out, c.float("<Scale>", default=1.0))
+
+
+class _SumBlock(L.Pnorm):
+    def build(self, b, x):
+        grouped = b.out(ops.Reshape(special_zero=True), x,
+                        b.const(L.i64([0, self.input_dim_ // self.output_dim_, self.output_dim_])))
+        y = b.out(ops.ReduceSum(keep_dims=False), grouped, b.const(L.i64([1])))
+        return y if self.p == 1.0 else b.out(ops.Multiply(), y, b.const(np.float32(self.p)))
+
+
+def elementwise_product(c: Component) -> L.Layer:
+    n_in, n_out = c.int("<InputDim>"), c.int("<OutputDim>")
+    if n_out <= 0 or n_in % n_out:
+        raise c.error(f"<InputDim> {n_in} is not a multiple of <OutputDim> {n_out}")
+    return L.ElementwiseProduct(n_in, n_out)
+
+
+def permute(c: Component) -> L.Layer:
+    """nnet3: output column i = input column <ColumnMap>[i]; nnet2: output column reorder[i] = input column i."""
+    if c.has("<ColumnMap>"):
+        index = c.ints("<ColumnMap>")
+    else:
+        reorder = c.ints("<Reorder>") if c.has("<Reorder>") else _positional_ints(c)
+        index = np.argsort(reorder)
+    return L.Gather(index.astype(np.int64), int(index.size))
+
+
+def _positional_ints(c: Component) -> np.ndarray:
+    if not c.positional or not isinstance(c.positional[0], np.ndarray):
+        raise c.error("has no index vector")
+    return c.positional[0].reshape(-1).astype(np.int64)
+
+
+def constant(c: Component) -> L.Layer:
+    """ConstantComponent / ConstantFunctionComponent: the same row for every frame."""
+    return L.Constant(c.vector("<Output>"))
+
+
+def splice(c: Component) -> L.Layer:
+    """nnet2 SpliceComponent: <Context> offsets (old files: <LeftContext>/<RightContext>), a constant part."""
+    dim = c.int("<InputDim>")
+    if c.has("<Context>"):
+        offsets = tuple(int(o) for o in c.ints("<Context>"))
+    else:
+        offsets = tuple(range(-c.int("<LeftContext>"), c.int("<RightContext>") + 1))
+    const_dim = c.int("<ConstComponentDim>", default=0)
+    if not offsets or not 0 <= const_dim < dim:
+        raise c.error(f"bad splice: context {list(offsets)}, constant part {const_dim} of {dim}")
+    return L.Splice(offsets, dim, const_dim)
+
+
+def lstm_nonlinearity(c: Component) -> L.Layer:
+    params = c.matrix("<Params>")
+    if params.shape[0] != 3:
+        raise c.error(f"<Params> should be [3, cell_dim], got {list(params.shape)}")
+    return L.LstmNonlinearity(params, c.bool("<UseDropout>", default=False))
+
+
+def composite(c: Component) -> L.Layer:
+    from .table import NNET3_COMPONENTS
+    return L.Sequence([NNET3_COMPONENTS[n.type][0](n) for n in c.nested])
