@@ -144,30 +144,36 @@ class StreamBuilder:
     def _order(self, names: list[str]) -> list[str]:
         """Depth-first order over the reads that need this inference's value (lag < frames)."""
         t = self.timing
-        deps = {n: [r.name for r in refs(t.inputs[n]) if r.name in t.inputs
-                    and (t.delay[n] == NEVER or t.lag(t.delay[n], r) < self.frames)] for n in names}
+        deps: dict[str, list[tuple[str, int]]] = {}
+        for n in names:
+            deps[n] = [(r.name, 0 if t.delay[n] == NEVER else t.lag(t.delay[n], r)) for r in refs(t.inputs[n])
+                       if r.name in t.inputs]
+            deps[n] = [(m, lag) for m, lag in deps[n] if lag < self.frames]
         order: list[str] = []
         state: dict[str, int] = {}
         for root in names:
             if root in state:
                 continue
-            stack = [(root, iter(deps[root]))]
+            stack = [(root, iter(deps[root]), 0)]
             state[root] = 1
             while stack:
-                n, it = stack[-1]
-                m = next(it, None)
+                n, it, _ = stack[-1]
+                m, lag = next(it, (None, 0))
                 if m is None:
                     stack.pop()
                     state[n] = 2
                     order.append(n)
                 elif state.get(m) == 1:
-                    raise ConversionError(
-                        f"node '{m}' reads its own value within one inference of {self.frames} frame(s): a "
-                        "recurrence needs IfDefined(Offset(.., -k)) with k >= the frames per inference "
-                        "(use --input_shape [1,D] for recurrent models)", node=n)
+                    on_stack = [e[0] for e in stack]
+                    cycle = stack[on_stack.index(m) + 1:] + [(None, None, lag)]
+                    shortest = min((e[2] for e in cycle if e[2] > 0), default=0)
+                    hint = (f"this recurrence looks {shortest} frame(s) back, so it streams at most {shortest} "
+                            f"frame(s) per inference" if shortest else "a recurrence needs IfDefined(Offset(.., -k))")
+                    raise ConversionError(f"node '{m}' needs its own value from within the same inference of "
+                                          f"{self.frames} frames: {hint} (--input_shape [1,D] always works)", node=n)
                 elif m not in state:
                     state[m] = 1
-                    stack.append((m, iter(deps[m])))
+                    stack.append((m, iter(deps[m]), lag))
         return order
 
     def _origin(self, name: str) -> Origin:
