@@ -245,8 +245,9 @@ def write_nnet2(components: list[tuple], binary: bool, transition_model: bool = 
             w.token("<ConstComponentDim>").int(const_dim).token("</SpliceComponent>")
         elif kind in ("FixedAffine", "Affine", "AffinePreconditionedOnline"):
             _, wt, b = comp
-            name = f"<{kind}Component>"
-            w.token(name)
+            name = {"FixedAffine": "FixedAffineComponent", "Affine": "AffineComponent",
+                    "AffinePreconditionedOnline": "AffineComponentPreconditionedOnline"}[kind]
+            w.token(f"<{name}>")
             if kind != "FixedAffine":
                 w.token("<LearningRate>").float(0.001)
             w.token("<LinearParams>").matrix(wt).token("<BiasParams>").vector(b)
@@ -255,7 +256,7 @@ def write_nnet2(components: list[tuple], binary: bool, transition_model: bool = 
             if kind == "AffinePreconditionedOnline":
                 w.token("<Rank>").int(20).token("<UpdatePeriod>").int(4).token("<NumSamplesHistory>").float(2000.0)
                 w.token("<Alpha>").float(4.0).token("<MaxChangePerSample>").float(0.075)
-            w.token(f"</{kind}Component>")
+            w.token(f"</{name}>")
         elif kind == "Pnorm":
             _, n_in, n_out, p = comp
             w.token("<PnormComponent>").token("<InputDim>").int(n_in).token("<OutputDim>").int(n_out)
