@@ -80,6 +80,17 @@ def run(model: str, inputs, device: str) -> dict[str, np.ndarray]:
             for i, o in enumerate(compiled.outputs)}
 
 
+def openvino_request(model: str, device: str):
+    """The OpenVINO runtime on `model` (f32 precision): (compiled model, one infer request that keeps state)."""
+    try:
+        import openvino as ov
+    except ImportError:
+        raise OptionError("--device", device, "reference, or install openvino for CPU") from None
+    core = ov.Core()
+    compiled = core.compile_model(core.read_model(model), device.upper(), {"INFERENCE_PRECISION_HINT": "f32"})
+    return compiled, compiled.create_infer_request()
+
+
 def infer_main(argv: list[str]) -> int:
     args = build_parser().parse_args(argv)
     try:

@@ -9,7 +9,7 @@ from typing import Callable
 
 import numpy as np
 
-from irforge.errors import OptionError
+from irforge.errors import InputError, OptionError
 
 
 @dataclass(frozen=True)
@@ -48,20 +48,15 @@ class Session:
                               f"{', '.join(n for n in names if n not in self.state_inputs)}; give .npz inputs)")
         self.memory: dict[str, np.ndarray] = {}
         self.shapes = {p.name: tuple(p.outputs[0].shape) for p in graph.parameters}
+        self.input_dim = int(graph.parameters[0].outputs[0].shape[1])
         if device.lower() == "reference":
             from irforge.runtime import CompiledModel
             compiled = CompiledModel(graph)
             self._reset: Callable[[], None] = compiled.reset_state
             self._run: Callable[[list[np.ndarray]], list[np.ndarray]] = lambda feeds: list(compiled(feeds).values())
         else:
-            try:
-                import openvino as ov
-            except ImportError:
-                raise OptionError("--device", device, "reference, or install openvino for CPU") from None
-            core = ov.Core()
-            ov_compiled = core.compile_model(core.read_model(model), device.upper(),
-                                             {"INFERENCE_PRECISION_HINT": "f32"})
-            request = ov_compiled.create_infer_request()
+            from irforge.cli.infer import openvino_request
+            _, request = openvino_request(model, device)
             self._reset = request.reset_state
             self._run = lambda feeds: [np.array(v) for v in request.infer(
                 {i: np.ascontiguousarray(f) for i, f in enumerate(feeds)}).values()]
@@ -102,11 +97,15 @@ def run_utterance(session: Session, x: np.ndarray, subsampling: int = 1, frames_
 
 def infer_ark(model: str, input_spec: str, output_spec: str, device: str, subsampling: int, frames_per_chunk: int,
               extra_left_context: int, binary: bool) -> dict[str, np.ndarray]:
-    from irforge.frontends.kaldi.ark import read_ark, write_ark
+    from irforge.frontends.kaldi.ark import read_ark, strip_specifier, write_ark
     if subsampling < 1:
         raise OptionError("--frame-subsampling-factor", subsampling, "a positive integer")
     utterances = read_ark(input_spec)
     session = Session(model, device)
+    for key, x in utterances.items():
+        if x.shape[1] != session.input_dim:
+            raise InputError(f"utterance '{key}' has {x.shape[1]} features per frame, the model takes "
+                             f"{session.input_dim}", path=strip_specifier(input_spec)[0])
     results = {key: run_utterance(session, x, subsampling, frames_per_chunk, extra_left_context)
                for key, x in utterances.items()}
     write_ark(output_spec, results, binary)

@@ -28,7 +28,8 @@ def detect(stream: KaldiStream) -> str:
             second = stream.peek_word()
             # nnet2: <Nnet> <NumComponents> n <Components> ...; nnet1: <Nnet> <AffineTransform> out in ...
             return "nnet2" if second == "<NumComponents>" else "nnet1"
-        if first is not None and first.startswith("<") and first not in ("<TransitionModel>",):
+        from .nnet1 import MARKERS
+        if first is not None and first.startswith("<") and first[1:-1].lower() in MARKERS:
             return "nnet1"   # nnet1 files written without the optional <Nnet> header start with a component
     finally:
         stream.pos = start

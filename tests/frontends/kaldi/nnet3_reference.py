@@ -230,11 +230,13 @@ class Net3:
         return w.bytes()
 
     # -- evaluation ---------------------------------------------------------------------------------------------
-    def compute(self, feeds: dict[str, np.ndarray], output: str = "output") -> np.ndarray:
-        """nnet3-compute for one utterance (one chunk): outputs for frames 0..T-1."""
+    def compute(self, feeds: dict[str, np.ndarray], output: str = "output", frames: range | None = None,
+                pad: bool = True) -> np.ndarray:
+        """nnet3-compute for one utterance as one chunk: outputs for `frames` (default 0..T-1). With pad=False
+        only the given input frames exist (a chunk cut from a longer utterance, its context included)."""
         sys.setrecursionlimit(max(10000, sys.getrecursionlimit()))
         total = len(next(iter(feeds.values())))
-        left, right = self.context(output)
+        left, right = self.context(output) if pad else (0, 0)
         memo: dict[tuple[str, int], np.ndarray | None] = {}
 
         def node(name: str, t: int):
@@ -284,9 +286,8 @@ class Net3:
                     return None
             return np.concatenate(parts) if kind == "Append" else np.sum(parts, axis=0)
 
-        self._evaluate_dim = evaluate
         desc = parse(self.outputs[output])
-        rows = [evaluate(desc, t) for t in range(total)]
+        rows = [evaluate(desc, t) for t in (frames if frames is not None else range(total))]
         assert all(r is not None for r in rows), "output not computable: context estimate is wrong"
         return np.array(rows)
 
