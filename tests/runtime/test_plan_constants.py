@@ -15,8 +15,9 @@ def test_constants_are_loaded_once_and_aligned(tmp_path):
     odd = g.constant(np.array([1], np.uint8))           # puts the next blob at an odd offset of the .bin
     w = g.constant(np.arange(12, dtype=np.float32).reshape(4, 3))
     y = g.out(ops.MatMul(False, True), x, w)
-    g.result(g.out(ops.Add(), y, g.out(ops.Convert(ElementType.f32), odd)), "y")
+    g.result(g.out(ops.Add(), g.out(ops.Convert(ElementType.f32), odd), y), "y")
     xml, _ = irforge.save_model(g, tmp_path / "c.xml")
+    assert 'shape="4, 3" offset="1"' in xml.read_text()  # the weights sit at an unaligned offset
     model = irforge.compile_model(xml)
     feed = np.ones((1, 3), np.float32)
     first = model(feed)["y"]
