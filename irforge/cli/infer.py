@@ -31,6 +31,8 @@ def build_parser() -> argparse.ArgumentParser:
                             "recurrent models")
     kaldi.add_argument("--extra-left-context", type=int, default=0, metavar="E",
                        help="frames of extra left context fed before each chunk (recurrent models)")
+    kaldi.add_argument("--ivectors", metavar="ARK", help="one i-vector per utterance, fed on every frame to the "
+                       "model's second input (nnet3-compute --ivectors)")
     kaldi.add_argument("--binary", action="store_true", help="write a binary archive")
     return p
 
@@ -98,7 +100,7 @@ def infer_main(argv: list[str]) -> int:
         if is_ark(args.input):
             from irforge.cli.kaldi_infer import infer_ark
             results = infer_ark(args.model, args.input, args.output, args.device, args.frame_subsampling_factor,
-                                args.frames_per_chunk, args.extra_left_context, args.binary)
+                                args.frames_per_chunk, args.extra_left_context, args.binary, args.ivectors)
             frames = sum(v.shape[0] for v in results.values())
             print(f"{len(results)} utterance(s), {frames} output frame(s) -> {args.output}")
             return 0

@@ -153,3 +153,35 @@ def test_remove_memory_feeds_state_by_hand(tmp_path):
         assert infer_main([str(xml), "--input", str(ark), "--output", str(out), "--device", device]) == 0
         assert_matches_kaldi(read_text_ark(out)["u"], net.compute({"input": utterances["u"]}),
                              f"remove_memory on {device}")
+
+
+def test_ivector_input(tmp_path):
+    """A second input node fed through ReplaceIndex(ivector, t, 0) (chain TDNN-F recipes): `--ivectors`
+    gives each utterance's vector to every frame, which is what Kaldi computes for a per-utterance i-vector."""
+    net = Net3({"input": 4, "ivector": 3})
+    net.component("affine", "Append(Offset(input, -1), input, ReplaceIndex(ivector, t, 0))",
+                  ng_affine(rng_matrix(rng, 5, 11), vec(5)))
+    net.component("relu", "affine", relu(5))
+    net.output("output", "relu")
+    model = tmp_path / "final.raw"
+    model.write_bytes(net.write(True))
+    xml = convert(model, tmp_path)
+    utterances = {"a": rng_matrix(rng, 9, 4, 1.0), "b": rng_matrix(rng, 5, 4, 1.0)}
+    vectors = {"a": vec(3, 1.0), "b": vec(3, 1.0)}
+    ark, iv = tmp_path / "feats.ark", tmp_path / "ivectors.ark"
+    write_ark(ark, utterances)
+    iv.write_text("".join(f"{k}  [ {' '.join(repr(float(v)) for v in vectors[k])} ]\n" for k in vectors))
+    for device in ("CPU", "reference"):
+        out = tmp_path / f"out.{device}.ark"
+        assert infer_main([str(xml), "--input", str(ark), "--ivectors", str(iv), "--output", str(out),
+                           "--device", device]) == 0
+        got = read_text_ark(out)
+        for key, x in utterances.items():
+            ivector = np.tile(vectors[key], (len(x), 1))
+            reference = Net3({"input": 4, "ivector": 3}, list(net.lines), dict(net.nodes), dict(net.outputs))
+            reference.nodes["affine"] = ("component", ("Append", [("Offset", ("node", "input"), -1),
+                                                                  ("node", "input"), ("node", "ivector")]),
+                                         net.nodes["affine"][2])
+            want = reference.compute({"input": x, "ivector": ivector})
+            assert_matches_kaldi(got[key], want, f"i-vector model {key} on {device}")
+    assert infer_main([str(xml), "--input", str(ark), "--output", str(tmp_path / "x.ark")]) == 1
