@@ -243,6 +243,51 @@ def lstm_nonlinearity(c: Component) -> L.Layer:
     return L.LstmNonlinearity(params, c.bool("<UseDropout>", default=False))
 
 
+def time_height_convolution(c: Component) -> L.Layer:
+    """TimeHeightConvolutionComponent (CNN-TDNN recipes): input [height_in x filters_in] per frame (filter
+    index fastest), output [height_out x filters_out]; each (time, height) offset adds W_k x[t + time,
+    h_out * subsample + height], zero outside the height range; time offsets outside <RequiredTimeOffsets> read
+    zeros where not computable. The time offsets go to the stream's memory, the rest is one Gather + MatMul."""
+    f_in, f_out = c.int("<NumFiltersIn>"), c.int("<NumFiltersOut>")
+    h_in, h_out, sub = c.int("<HeightIn>"), c.int("<HeightOut>"), c.int("<HeightSubsampleOut>", default=1)
+    offsets = c.ints_pairs("<Offsets>")
+    w, b = c.matrix("<LinearParams>"), c.vector("<BiasParams>", optional=True)
+    if w.shape != (f_out, f_in * len(offsets)):
+        raise c.error(f"<LinearParams> {list(w.shape)} do not fit {f_out} filters x {len(offsets)} offsets x "
+                      f"{f_in} input filters")
+    times = sorted({int(t) for t, _ in offsets})
+    required = {int(t) for t in c.ints("<RequiredTimeOffsets>")} if c.has("<RequiredTimeOffsets>") else set(times)
+    block = h_in * f_in
+    index = np.full((h_out, len(offsets) * f_in), -1, np.int64)
+    for h in range(h_out):
+        for k, (t, dh) in enumerate(offsets):
+            height = h * sub + int(dh)
+            if 0 <= height < h_in:
+                start = times.index(int(t)) * block + height * f_in
+                index[h, k * f_in:(k + 1) * f_in] = np.arange(start, start + f_in)
+    layer = L.Patches(block * len(times), index, w, b)
+    layer.input_dim = block
+    layer.time_offsets = tuple(times)
+    layer.optional_offsets = frozenset(t for t in times if t not in required)
+    return layer
+
+
+def maxpooling(c: Component) -> L.Layer:
+    """nnet3 MaxpoolingComponent: the input is an x * y * z tensor (z fastest); each output is the max over an
+    x/y/z pool, pools enumerated x, then y, then z."""
+    dims = [c.int(f"<Input{a}Dim>") for a in "XYZ"]
+    sizes = [c.int(f"<Pool{a}Size>") for a in "XYZ"]
+    steps = [c.int(f"<Pool{a}Step>") for a in "XYZ"]
+    if min(sizes + steps) <= 0 or any((d - s) % st or s > d for d, s, st in zip(dims, sizes, steps)):
+        raise c.error(f"pools {sizes} every {steps} do not fit the input {dims}")
+    counts = [1 + (d - s) // st for d, s, st in zip(dims, sizes, steps)]
+    _, y_dim, z_dim = dims
+    index = [[(xp * steps[0] + x) * y_dim * z_dim + (yp * steps[1] + y) * z_dim + zp * steps[2] + z
+              for x in range(sizes[0]) for y in range(sizes[1]) for z in range(sizes[2])]
+             for xp in range(counts[0]) for yp in range(counts[1]) for zp in range(counts[2])]
+    return L.Patches(dims[0] * y_dim * z_dim, np.array(index, np.int64), reduce=ops.ReduceMax)
+
+
 def composite(c: Component) -> L.Layer:
     from .table import NNET3_COMPONENTS
     return L.Sequence([NNET3_COMPONENTS[n.type][0](n) for n in c.nested])

@@ -177,50 +177,22 @@ def convolutional(c: Component) -> L.Layer:
     splices, patches = in_dim // stride, 1 + (stride - patch_dim) // step
     if filters.shape[1] != splices * patch_dim or bias.size != filters.shape[0]:
         raise c.error(f"filters {list(filters.shape)} / bias {bias.size} do not fit {splices} x {patch_dim}")
-    index = np.array([p * step + s * stride + d for p in range(patches) for s in range(splices)
-                      for d in range(patch_dim)], np.int64)
-    return _check_dims(c, _Convolution(in_dim, index, patches, filters, bias))
-
-
-class _Convolution(L.Layer):
-    def __init__(self, in_dim, index, patches, filters, bias):
-        self.input_dim, self.index, self.patches, self.filters, self.bias = in_dim, index, patches, filters, bias
-
-    def output_dim(self, input_dim):
-        return self.patches * int(self.filters.shape[0])
-
-    def build(self, b, x):
-        gathered = b.out(ops.Gather(), x, b.const(self.index), b.const(L.i64(1)))
-        windows = b.out(ops.Reshape(special_zero=True), gathered,
-                        b.const(L.i64([0, self.patches, self.filters.shape[1]])))
-        y = b.out(ops.MatMul(False, True), windows, b.const(self.filters))
-        y = b.out(ops.Add(), y, b.const(self.bias.reshape(1, 1, -1)))
-        return b.out(ops.Reshape(special_zero=True), y, b.const(L.i64([0, -1])))
+    index = np.array([[p * step + s * stride + d for s in range(splices) for d in range(patch_dim)]
+                      for p in range(patches)], np.int64)
+    return _check_dims(c, L.Patches(in_dim, index, filters, bias))
 
 
 def pooling(reduce: type[ops.Op]):
-    """Max/AveragePoolingComponent: pools of <PoolSize> patches every <PoolStep>, each patch <PoolStride> wide."""
+    """Max/AveragePoolingComponent: pools of <PoolSize> patches every <PoolStep>, each patch <PoolStride> wide;
+    output column q * stride + s pools input columns (q * step + r) * stride + s."""
     def make(c: Component) -> L.Layer:
         size, step, stride = c.int("<PoolSize>"), c.int("<PoolStep>"), c.int("<PoolStride>")
         in_dim = _dim(c) or 0
         if stride <= 0 or step <= 0 or in_dim % stride or (in_dim // stride - size) % step:
             raise c.error(f"pool size {size}, step {step}, stride {stride} do not fit input dim {in_dim}")
         pools = 1 + (in_dim // stride - size) // step
-        index = np.array([[q * step + r for r in range(size)] for q in range(pools)], np.int64)
-        return _check_dims(c, _Pooling(in_dim, stride, index, reduce))
+        index = np.array([[(q * step + r) * stride + s for r in range(size)] for q in range(pools)
+                          for s in range(stride)], np.int64)
+        return _check_dims(c, L.Patches(in_dim, index, reduce=reduce))
     make.__name__ = f"pooling_{reduce.__name__.lower()}"
     return make
-
-
-class _Pooling(L.Layer):
-    def __init__(self, in_dim, stride, index, reduce):
-        self.input_dim, self.stride, self.index, self.reduce = in_dim, stride, index, reduce
-
-    def output_dim(self, input_dim):
-        return self.index.shape[0] * self.stride
-
-    def build(self, b, x):
-        patches = b.out(ops.Reshape(special_zero=True), x, b.const(L.i64([0, -1, self.stride])))
-        pools = b.out(ops.Gather(), patches, b.const(self.index), b.const(L.i64(1)))  # [N, Q, size, stride]
-        y = b.out(self.reduce(keep_dims=False), pools, b.const(L.i64([2])))
-        return b.out(ops.Reshape(special_zero=True), y, b.const(L.i64([0, -1])))

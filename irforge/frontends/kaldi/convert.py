@@ -60,7 +60,9 @@ def convert_network(net: Network, options: ConversionOptions) -> Graph:
     for n in needed:
         layer = layers.get(n)
         d = node_input(net, n)
-        inputs[n] = splice(d, layer.time_offsets) if layer is not None and layer.time_offsets else d
+        if layer is not None and layer.time_offsets:
+            d = splice(d, layer.time_offsets, layer.optional_offsets)
+        inputs[n] = d
     timing = analyse(net, inputs, outputs)
     dims = node_dims(net, needed, inputs, layers)
 

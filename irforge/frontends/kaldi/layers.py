@@ -29,6 +29,7 @@ class Layer:
 
     input_dim: int | None = None
     time_offsets: tuple[int, ...] | None = None
+    optional_offsets: frozenset[int] = frozenset()   # time offsets read as zeros where not computable
 
     def output_dim(self, input_dim: int | None) -> int | None:
         raise NotImplementedError
@@ -289,6 +290,37 @@ class Constant(Layer):
     def build(self, b, x):
         zero = b.out(ops.Multiply(), columns(b, x, 0, 1), b.const(np.float32(0)))
         return b.out(ops.Add(), zero, b.const(self.value.reshape(1, -1).astype(np.float32)))
+
+
+@dataclass
+class Patches(Layer):
+    """Input columns gathered into patches, index [P, K] (-1: a zero, i.e. padding) -> [N, P, K]; then a MatMul
+    with weights [F, K] (+ bias [F]) -> [N, P * F] (convolutions), or a reduction over K -> [N, P] (pooling)."""
+
+    dim: int
+    index: np.ndarray
+    weights: np.ndarray | None = None
+    bias: np.ndarray | None = None
+    reduce: type[Op] | None = None
+
+    def __post_init__(self):
+        self.input_dim = self.dim
+
+    def output_dim(self, input_dim):
+        return int(self.index.shape[0]) * (int(self.weights.shape[0]) if self.weights is not None else 1)
+
+    def build(self, b, x):
+        index = np.asarray(self.index, np.int64)
+        if (index < 0).any():
+            x = b.out(ops.Concat(1), x, b.const(np.zeros((b.frames, 1), np.float32)))
+            index = np.where(index < 0, self.dim, index)
+        patches = b.out(ops.Gather(), x, b.const(index), b.const(i64(1)))
+        if self.weights is None:
+            return b.out(self.reduce(keep_dims=False), patches, b.const(i64([2])))
+        y = b.out(ops.MatMul(False, True), patches, b.const(self.weights))
+        if self.bias is not None and self.bias.size:
+            y = b.out(ops.Add(), y, b.const(self.bias.reshape(1, 1, -1)))
+        return b.out(ops.Reshape(special_zero=True), y, b.const(i64([0, -1])))
 
 
 @dataclass

@@ -124,10 +124,14 @@ def describe(d: Descriptor) -> str:
     return f"{name}({', '.join(describe(c) for c in children(d))})"
 
 
-def splice(inner: Descriptor, offsets) -> Descriptor:
-    """Append of `inner` at each frame offset (nnet1/nnet2 Splice, nnet3 TdnnComponent time offsets)."""
-    parts = tuple(inner if int(o) == 0 else Offset(inner, int(o)) for o in offsets)
-    return parts[0] if len(parts) == 1 else Append(parts)
+def splice(inner: Descriptor, offsets, optional=()) -> Descriptor:
+    """Append of `inner` at each frame offset (nnet1/nnet2 Splice, nnet3 TdnnComponent time offsets); the
+    `optional` offsets read zeros where `inner` is not computable (TimeHeightConvolution's time padding)."""
+    parts = []
+    for o in offsets:
+        part = inner if int(o) == 0 else Offset(inner, int(o))
+        parts.append(IfDefined(part) if o in optional else part)
+    return parts[0] if len(parts) == 1 else Append(tuple(parts))
 
 
 # -- components as read from the file -----------------------------------------------------------------------------
@@ -200,6 +204,12 @@ class Component:
         if not isinstance(value, np.ndarray):
             raise self.error(f"{tokens[0]} should be a vector")
         return value.reshape(-1)
+
+    def ints_pairs(self, *tokens: str) -> np.ndarray:
+        value = self._get(tokens, _REQUIRED, "a vector of integer pairs")
+        if isinstance(value, np.ndarray) and value.ndim == 2 and value.shape[1] == 2:
+            return value.astype(np.int64)
+        raise self.error(f"{tokens[0]} should be a vector of integer pairs")
 
     def ints(self, *tokens: str) -> np.ndarray:
         value = self._get(tokens, _REQUIRED, "an integer vector")

@@ -8,7 +8,10 @@ from .network import Component, Network
 from .tokens import KaldiStream, Scalar
 
 # Tokens whose value is an integer vector (binary WriteIntegerVector has no header to tell it from an int).
-INT_VECTOR_TOKENS = frozenset({"<Context>", "<TimeOffsets>", "<Indexes>", "<Reorder>", "<ColumnMap>", "<Sizes>"})
+INT_VECTOR_TOKENS = frozenset({"<Context>", "<TimeOffsets>", "<Indexes>", "<Reorder>", "<ColumnMap>", "<Sizes>",
+                               "<RequiredTimeOffsets>"})
+# (component type, token) whose value is a vector of integer pairs.
+_INT_PAIR_VECTORS = frozenset({("TimeHeightConvolutionComponent", "<Offsets>")})
 # Component types whose data starts with an integer vector written without a token (nnet2 PermuteComponent).
 _LEADING_INT_VECTOR = frozenset({"PermuteComponent"})
 
@@ -76,6 +79,9 @@ def read_component(stream: KaldiStream, type_token: str, name: str) -> Component
         if tok in ("<ComponentName>", "</Nnet3>", "</Components>", "</Nnet>"):
             raise stream.error(f"component '{name}' ({type_name}) ends without its end tag {end}")
         stream.read_word()
+        if (type_name, tok) in _INT_PAIR_VECTORS:
+            component.fields[tok] = stream.read_int_pair_vector()
+            continue
         component.fields[tok] = read_field_value(stream, tok)
 
 

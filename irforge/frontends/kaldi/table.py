@@ -62,6 +62,10 @@ NNET3_COMPONENTS: dict[str, tuple[Factory, str]] = {
     "LstmNonlinearityComponent":               (c.lstm_nonlinearity, "Sigmoid/Tanh/Multiply cell (dropout "
                                                                      "scales supported)"),
     "CompositeComponent":                      (c.composite, "its components in sequence"),
+    "TimeHeightConvolutionComponent":          (c.time_height_convolution, "time offsets in the stream's memory "
+                                                                           "(optional ones zero-padded), then "
+                                                                           "Gather + MatMul"),
+    "MaxpoolingComponent":                     (c.maxpooling, "Gather + ReduceMax"),
 }
 
 # nnet1 (final.nnet, final.feature_transform): the marker without < >, as in nnet-component.cc.
@@ -102,9 +106,7 @@ NOT_SUPPORTED: dict[str, str] = {
     "KlHmm": "nnet1: not implemented",
     "Rbm": "nnet1: convert with rbm-convert-to-nnet first (AffineTransform + Sigmoid)",
     "MultiBasisComponent": "nnet1: not implemented",
-    "TimeHeightConvolutionComponent": "nnet3 CNN: not implemented",
     "ConvolutionComponent": "old nnet3 convolution: not implemented",
-    "MaxpoolingComponent": "nnet2/nnet3 max-pooling: not implemented",
     "RestrictedAttentionComponent": "nnet3 attention: not implemented",
     "StatisticsExtractionComponent": "x-vector statistics need the whole utterance: cannot stream",
     "StatisticsPoolingComponent": "x-vector statistics need the whole utterance: cannot stream",

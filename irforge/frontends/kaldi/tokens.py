@@ -222,6 +222,30 @@ class KaldiStream:
             raise self.error("an integer vector holds non-integers", start)
         return values.astype(np.int32)
 
+    def read_int_pair_vector(self) -> np.ndarray:
+        """WriteIntegerPairVector: binary = element-size byte, raw int32 count, raw (first, second) int32 pairs;
+        text = [ a,b c,d ]. Returns [count, 2]."""
+        self.skip_ws()
+        start = self.pos
+        if self.binary:
+            self._need(5, "an integer pair vector")
+            if self.data[start] != 4:
+                raise self.error(f"expected int32 pairs (element size 4), found {self.data[start]}", start)
+            count = struct.unpack("<i", self.data[start + 1:start + 5])[0]
+            if count < 0:
+                raise self.error(f"negative integer pair vector length {count}", start)
+            self._need(5 + 8 * count, "an integer pair vector")
+            self.pos = start + 5 + 8 * count
+            return np.frombuffer(self.data, "<i4", 2 * count, start + 5).reshape(count, 2).astype(np.int64)
+        body = self._bracket(start, "an integer pair vector").replace(",", " ")
+        try:
+            values = np.fromstring(body, dtype=np.int64, sep=" ") if body.strip() else np.zeros(0, np.int64)
+        except ValueError:
+            raise self.error("an integer pair vector holds something that is not a pair of integers", start) from None
+        if values.size % 2:
+            raise self.error("an integer pair vector has an odd count of numbers", start)
+        return values.reshape(-1, 2)
+
     def _bracket(self, start: int, what: str) -> str:
         if self.pos >= self.size or self.data[self.pos] != 0x5B:  # '['
             word = self.peek_word()

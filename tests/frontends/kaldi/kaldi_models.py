@@ -65,6 +65,15 @@ class Writer:
             self.parts.append(("[ " + " ".join(map(str, v)) + " ]\n").encode())
         return self
 
+    def int_pair_vector(self, pairs) -> Writer:
+        pairs = [(int(a), int(b)) for a, b in pairs]
+        if self.binary:
+            flat = [v for pair in pairs for v in pair]
+            self.parts.append(b"\x04" + struct.pack("<i", len(pairs)) + struct.pack(f"<{len(flat)}i", *flat))
+        else:
+            self.parts.append(("[ " + " ".join(f"{a},{b}" for a, b in pairs) + " ]\n").encode())
+        return self
+
     def bytes(self) -> bytes:
         return b"".join(self.parts)
 

@@ -20,6 +20,7 @@ class C:
     fields: list[tuple[str, object]]          # (token, value) in file order; value kinds by Python type
     fn: object                                # numpy: [D_in] -> [D_out]
     offsets: tuple[int, ...] = (0,)           # TdnnComponent time offsets
+    optional: frozenset = frozenset()         # offsets read as zeros where not computable (convolution padding)
 
 
 def _nonlinear(type_name: str, dim: int, fn, block: int | None = None) -> C:
@@ -158,6 +159,46 @@ def dropout(dim, proportion) -> C:
              lambda x: x * (1 - proportion))
 
 
+def time_height_convolution(f_in, f_out, h_in, h_out, sub, offsets, required, w, b) -> C:
+    """y[h, :] = b + sum_k W_k x[t + time_k, h * sub + height_k, :], zero outside the input height."""
+    times = sorted({t for t, _ in offsets})
+
+    def fn(x):
+        frames = x.reshape(len(times), h_in, f_in)
+        y = np.tile(b.astype(np.float64), (h_out, 1))
+        for k, (t, dh) in enumerate(offsets):
+            w_k = w[:, k * f_in:(k + 1) * f_in]
+            for h in range(h_out):
+                if 0 <= h * sub + dh < h_in:
+                    y[h] += w_k @ frames[times.index(t), h * sub + dh]
+        return y.reshape(-1)
+    fields = [("<LearningRate>", 0.001), ("<Model>", None), ("<ConvolutionModel>", None), ("<NumFiltersIn>", f_in),
+              ("<NumFiltersOut>", f_out), ("<HeightIn>", h_in), ("<HeightOut>", h_out),
+              ("<HeightSubsampleOut>", sub), ("<Offsets>", list(offsets)), ("<RequiredTimeOffsets>", list(required)),
+              ("</ConvolutionModel>", None), ("<LinearParams>", w), ("<BiasParams>", b), ("<MaxMemoryMb>", 200.0),
+              ("<UseNaturalGradient>", True), ("<NumMinibatchesHistory>", 4.0), ("<AlphaInOut>", (4.0, 4.0)),
+              ("<RankInOut>", (20, 80))]
+    return C("TimeHeightConvolutionComponent", fields, fn, tuple(times),
+             frozenset(t for t in times if t not in required))
+
+
+def maxpooling(dims, sizes, steps) -> C:
+    counts = [1 + (d - s) // st for d, s, st in zip(dims, sizes, steps)]
+
+    def fn(x):
+        cube = x.reshape(dims)
+        out = []
+        for xp in range(counts[0]):
+            for yp in range(counts[1]):
+                for zp in range(counts[2]):
+                    out.append(cube[xp * steps[0]:xp * steps[0] + sizes[0], yp * steps[1]:yp * steps[1] + sizes[1],
+                                    zp * steps[2]:zp * steps[2] + sizes[2]].max())
+        return np.array(out)
+    fields = [(f"<Input{a}Dim>", d) for a, d in zip("XYZ", dims)] + \
+        [(f"<Pool{a}Size>", s) for a, s in zip("XYZ", sizes)] + [(f"<Pool{a}Step>", s) for a, s in zip("XYZ", steps)]
+    return C("MaxpoolingComponent", fields, fn)
+
+
 def lstm_nonlinearity(params) -> C:
     cell = params.shape[1]
 
@@ -213,7 +254,14 @@ class Net3:
             w.token("<ComponentName>").token(name).token(f"<{c.type}>")
             for tok, value in c.fields:
                 w.token(tok)
-                if isinstance(value, bool):
+                if value is None:
+                    continue
+                if isinstance(value, tuple):          # several scalars after one token
+                    for v in value:
+                        w.int(v) if isinstance(v, int) else w.float(v)
+                elif isinstance(value, list) and value and isinstance(value[0], tuple):
+                    w.int_pair_vector(value)
+                elif isinstance(value, bool):
                     w.bool(value)
                 elif isinstance(value, int):
                     w.int(value)
@@ -258,6 +306,8 @@ class Net3:
             parts = []
             for o in c.offsets:
                 parts.append(evaluate(desc, t + o))
+                if parts[-1] is None and o in c.optional:
+                    parts[-1] = np.zeros(self.dim(desc))
                 if parts[-1] is None:
                     return None
             return np.asarray(c.fn(np.concatenate(parts)), np.float64)
@@ -335,7 +385,8 @@ class Net3:
             spec = self.nodes[name]
             if spec[0] == "range":
                 return self._computable(("node", spec[1]), t, lo, hi, seen)
-            return all(self._computable(spec[1], t + o, lo, hi, seen) for o in spec[2].offsets)
+            return all(self._computable(spec[1], t + o, lo, hi, seen) for o in spec[2].offsets
+                       if o not in spec[2].optional)
         if kind == "Offset":
             return self._computable(d[1], t + d[2], lo, hi, seen)
         if kind in ("IfDefined", "Const"):

@@ -10,8 +10,9 @@ from irforge.cli.infer import infer_main
 from kaldi_helpers import assert_matches_kaldi, convert, kaldi_info, read_text_ark, stream_utterance
 from kaldi_models import rng_matrix
 from nnet3_reference import (Net3, batch_norm, dropout, elementwise_product, fixed_affine, identity, linear,
-                             log_softmax, lstm_nonlinearity, normalize, per_element_offset, per_element_scale,
-                             permute, pnorm, relu, scale_and_offset, sigmoid_c, softmax_c, sum_group, tanh_c, tdnn)
+                             log_softmax, lstm_nonlinearity, maxpooling, normalize, per_element_offset,
+                             per_element_scale, permute, pnorm, relu, scale_and_offset, sigmoid_c, softmax_c,
+                             sum_group, tanh_c, tdnn, time_height_convolution)
 from nnet3_reference import affine as ng_affine
 from test_kaldi_nnet1 import write_ark
 
@@ -87,7 +88,26 @@ def tdnn_lstm(delay: int = -2) -> Net3:
     return net
 
 
-MODELS = {"tdnnf": tdnnf, "misc": misc, "tdnn_lstm": tdnn_lstm}
+def cnn_tdnn() -> Net3:
+    """CNN layers as the cnn-tdnn recipes write them: height 8 x 2 filters in, 3x3 patches with zero padding in
+    height, and in time on the past side (time offset -1 not required: zeros before the utterance), a 2x height
+    subsampling layer, then max-pooling."""
+    f_in, h_in = 2, 8
+    patch = [(t, h) for t in (-1, 0, 1) for h in (-1, 0, 1)]
+    net = Net3({"input": f_in * h_in})
+    net.component("cnn1", "input", time_height_convolution(f_in, 3, h_in, h_in, 1, patch, [0, 1],
+                                                           rng_matrix(rng, 3, 9 * f_in), vec(3)))
+    net.component("cnn1.relu", "cnn1", relu(3 * h_in))
+    sub_patch = [(t, h) for t in (-2, 0, 2) for h in (0, 1, 2)]
+    net.component("cnn2", "cnn1.relu", time_height_convolution(3, 4, h_in, 3, 2, sub_patch, [-2, 0, 2],
+                                                                rng_matrix(rng, 4, 9 * 3), vec(4)))
+    net.component("pool", "cnn2", maxpooling([3, 2, 2], [2, 1, 2], [1, 1, 2]))
+    net.component("out", "Append(pool, Offset(pool, 1))", ng_affine(rng_matrix(rng, 5, 8, 1.0), vec(5)))
+    net.output("output", "out")
+    return net
+
+
+MODELS = {"tdnnf": tdnnf, "misc": misc, "tdnn_lstm": tdnn_lstm, "cnn_tdnn": cnn_tdnn}
 
 
 @pytest.mark.parametrize("binary", [False, True], ids=["text", "binary"])
