@@ -22,13 +22,14 @@ from .tokens import KaldiStream
 
 
 def choose_outputs(net: Network, wanted: list[str]) -> dict[str, Descriptor]:
-    """--output names, else "output" (what nnet3-compute computes), else every output node."""
+    """--output names (output nodes, or any node to cut the network there), else "output" (what nnet3-compute
+    computes), else every output node."""
     if wanted:
-        missing = [w for w in wanted if w not in net.outputs]
+        missing = [w for w in wanted if w not in net.outputs and w not in net.nodes]
         if missing:
-            raise OptionError("--output", ",".join(missing), "output nodes of the model: "
-                              + ", ".join(net.outputs))
-        return {w: net.outputs[w] for w in wanted}
+            raise OptionError("--output", ",".join(missing), "output nodes of the model ("
+                              + ", ".join(net.outputs) + ") or names of its nodes")
+        return {w: net.outputs[w] if w in net.outputs else NodeRef(w) for w in wanted}
     if "output" in net.outputs:
         return {"output": net.outputs["output"]}
     return dict(net.outputs)

@@ -118,10 +118,14 @@ class StreamBuilder:
     def build(self, names: list[str], overrides: InputOverrides, outputs: dict[str, Descriptor]) -> None:
         """Inputs, histories, the needed nodes (in an order where each node's same-inference inputs come
         first), the outputs, and the memory updates."""
+        frozen: dict[str, Output] = {}
         for position, (name, dim) in enumerate(net_inputs(self.net, self.dims)):
             override = overrides.lookup(name, position)
             x = make_input(self.graph, name, ElementType.f32, PartialShape((1, dim)), override,
                            Origin("kaldi", name, "input-node", self.net.path))
+            if not isinstance(x.node.op, ops.Parameter):  # --freeze_placeholder_with_value (an i-vector, say)
+                frozen[name] = x
+                continue
             frames = x.shape[0] if x.shape.rank == 2 else None
             if not isinstance(frames, int) or frames < 1 or x.shape[1] != dim:
                 raise ConversionError(f"a Kaldi input is [frames, {dim}] with a fixed number of frames per "
@@ -131,6 +135,16 @@ class StreamBuilder:
                                       f"got {frames}", node=name)
             self.frames = frames
             self.current[name] = x
+        self.frames = self.frames or 1
+        for name, x in frozen.items():
+            value = np.asarray(self.graph.constant_value(x), np.float32)
+            dim = self.dims[name]
+            if value.size == dim:
+                value = np.tile(value.reshape(1, dim), (self.frames, 1))
+            if value.shape != (self.frames, dim):
+                raise ConversionError(f"a frozen Kaldi input needs {dim} values (one frame) or "
+                                      f"[{self.frames}, {dim}], got {list(value.shape)}", node=name)
+            self.current[name] = self.graph.constant(value, name=name)
         for name, rows in sorted(self.timing.history.items()):
             init = np.zeros((rows, self.dims[name]), np.float32)
             self.histories[name] = self._memory(f"{name}/history", init)

@@ -138,3 +138,27 @@ def test_frames_per_chunk_restarts_the_recurrence(tmp_path):
     assert infer_main([str(xml), "--input", str(ark), "--output", str(whole), "--device", "CPU"]) == 0
     assert not np.allclose(read_text_ark(whole)["u"], np.concatenate(expected), atol=1e-4), \
         "chunking made no difference: the test would not notice a runner that ignores it"
+
+
+def test_output_at_an_inner_node_and_frozen_ivector(tmp_path):
+    """--output NODE cuts the network at any node; freezing an i-vector input to a value (the API's
+    freeze_placeholder_with_value) repeats its one row on every frame."""
+    net = Net3({"input": 4, "ivector": 2})
+    net.component("affine", "Append(Offset(input, -1), input, ivector)", ng_affine(rng_matrix(rng, 6, 10),
+                                                                                   rng_matrix(rng, 1, 6)[0]))
+    net.component("relu", "affine", relu(6))
+    net.component("final", "Offset(relu, 2)", ng_affine(rng_matrix(rng, 3, 6), rng_matrix(rng, 1, 3)[0]))
+    net.output("output", "final")
+    model = tmp_path / "final.raw"
+    model.write_bytes(net.write(True))
+    import irforge
+    graph = irforge.convert_model(model, output="relu",
+                                  freeze_placeholder_with_value={"ivector": np.array([0.5, -1.0], np.float32)})
+    xml, _ = irforge.save_model(graph, tmp_path / "cut.xml")
+    graph = irforge.read_model(xml)
+    assert [p.name for p in graph.parameters] == ["input"]
+    x = rng_matrix(rng, 7, 4, 1.0)
+    probe = Net3(net.inputs, [l for l in net.lines if not l.startswith("output-node")], dict(net.nodes), {})
+    probe.output("output", "relu")
+    want = probe.compute({"input": x, "ivector": np.tile([0.5, -1.0], (7, 1))})
+    assert_matches_kaldi(stream_utterance(xml, x, "CPU"), want, "inner output, frozen i-vector")
