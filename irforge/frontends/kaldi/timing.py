@@ -10,8 +10,9 @@ For every node n:
               Offset(m, k) needs first(m) - k; IfDefined never blocks (zeros where its input is not
               computable); Failover(a, b) needs the easier of the two.
   last(n)     the same towards the future: n at frame u needs input up to u + last(n).
-The model's left context is max(0, first(output)), its right context max(0, last(output)); the output's delay
-is max(0, delay(output descriptor)), so its frame t comes out exactly that many steps after frame t went in.
+The model's left context is max(0, first(output)), its right context max(0, last(output)) (the largest over the
+outputs converted); the outputs' delay is max(0, delay(output descriptor)) over them, so frame t of every output
+comes out exactly that many steps after frame t went in.
 """
 from __future__ import annotations
 
@@ -134,6 +135,9 @@ def analyse(net: Network, inputs: dict[str, Descriptor], outputs: dict[str, Desc
     for name, d in outputs.items():
         ref_delays = [timing.delay[r.name] + r.offset for r in refs(d) if timing.delay[r.name] != NEVER]
         timing.output_delay[name] = int(max(0, max(ref_delays, default=0)))
+    # One delay for every output: frame t of each comes out at the same step (the IR states a single delay).
+    common = max(timing.output_delay.values())
+    timing.output_delay = {name: common for name in outputs}
     consumers = [(n, timing.delay[n], d) for n, d in inputs.items()] + \
                 [(n, timing.output_delay[n], d) for n, d in outputs.items()]
     for consumer, consumer_delay, d in consumers:
@@ -145,11 +149,11 @@ def analyse(net: Network, inputs: dict[str, Descriptor], outputs: dict[str, Desc
                 raise ConversionError(f"internal: negative lag {lag} reading '{r.name}'", node=consumer)
             if lag > 0:
                 timing.history[r.name] = max(timing.history.get(r.name, 0), lag)
-    main = next(iter(outputs))
-    first = first_frame(outputs[main], timing.first)
-    last = last_frame(outputs[main], timing.last)
-    timing.left_context = int(max(0, first)) if first != NEVER else 0
-    timing.right_context = int(max(0, last)) if last != NEVER else 0
+    # The input an inference gets must cover every output (as when Kaldi computes them together).
+    firsts = [first_frame(d, timing.first) for d in outputs.values()]
+    lasts = [last_frame(d, timing.last) for d in outputs.values()]
+    timing.left_context = int(max([0] + [f for f in firsts if f != NEVER]))
+    timing.right_context = int(max([0] + [x for x in lasts if x != NEVER]))
     return timing
 
 

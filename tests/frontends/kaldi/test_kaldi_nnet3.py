@@ -205,3 +205,27 @@ def test_ivector_input(tmp_path):
             want = reference.compute({"input": x, "ivector": ivector})
             assert_matches_kaldi(got[key], want, f"i-vector model {key} on {device}")
     assert infer_main([str(xml), "--input", str(ark), "--output", str(tmp_path / "x.ark")]) == 1
+
+
+def test_outputs_share_one_delay(tmp_path):
+    """Two outputs with different context (output-xent reads one more past frame): the IR's context covers
+    both, and both come out with its single output_delay."""
+    net = tdnnf()
+    model = tmp_path / "final.raw"
+    model.write_bytes(net.write(True))
+    xml = convert(model, tmp_path, "--output", "output,output-xent")
+    import irforge
+    from kaldi_helpers import Streamer
+    info = kaldi_info(xml)
+    x = rng_matrix(rng, 14, 8, 1.0)
+    lc, delay = info["left_context"], info["output_delay"]
+    steps = lc + len(x) + delay
+    padded = x[np.clip(np.arange(steps) - lc, 0, len(x) - 1)]
+    s = Streamer(xml, "CPU")
+    s.reset()
+    rows = [s.feed(padded[i:i + 1]) for i in range(steps)]
+    assert len(irforge.read_model(xml).results) == 2
+    assert lc == max(net.context("output")[0], net.context("output-xent")[0]) == 3
+    for k, name in enumerate(["output", "output-xent"]):
+        got = np.concatenate([r[k] for r in rows])[lc + delay:]
+        assert_matches_kaldi(got, net.compute({"input": x}, name), name)
