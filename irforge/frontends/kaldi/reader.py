@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from .network import Component, Network
-from .tokens import KaldiStream, Scalar
+from .tokens import KaldiStream
 
 # Tokens whose value is an integer vector (binary WriteIntegerVector has no header to tell it from an int).
 INT_VECTOR_TOKENS = frozenset({"<Context>", "<TimeOffsets>", "<Indexes>", "<Reorder>", "<ColumnMap>", "<Sizes>",
@@ -86,23 +86,14 @@ def read_component(stream: KaldiStream, type_token: str, name: str) -> Component
 
 
 def read_field_value(stream: KaldiStream, tok: str):
-    """The value after `tok`: None when another token follows at once (a flag such as <IsGradient> F's old
-    form), an int vector for the known int-vector tokens, else whatever the bytes say."""
+    """The value after `tok`: None when another token follows at once (a bare tag such as <Model>), an int
+    vector for the known int-vector tokens, else whatever the bytes say (a second value after the same token,
+    as in <RankInOut> 20 80, lands in `positional`)."""
     if not stream.next_is_value():
         return None
     if tok in INT_VECTOR_TOKENS:
         return stream.read_int_vector()
-    start = stream.pos
-    value = stream.read_value()
-    if stream.binary and isinstance(value, Scalar) and value.size == 4 and stream.next_is_value():
-        # An integer vector under a token we do not know: its element-size byte 4 and count read like an
-        # int; the data follows. Re-read it as a vector when that lands exactly on the next token.
-        count = value.int()
-        after = stream.pos + 4 * count
-        if 0 <= count and after < stream.size and stream.data[after] == 0x3C:
-            stream.pos = start
-            return stream.read_int_vector()
-    return value
+    return stream.read_value()
 
 
 def read_network(path: str) -> Network:
