@@ -79,6 +79,13 @@ def dropout(c: Component) -> L.Layer:
     return L.Elementwise(None, dim if dim > 0 else None) if p == 0 else L.ScaleShift(1.0 - p, None, dim)
 
 
+def backprop_truncation(c: Component) -> L.Layer:
+    """BackpropTruncationComponent: the identity, times <Scale> when the file has one (LSTM decay-time)."""
+    dim = c.int("<Dim>", default=-1)
+    factor = c.float("<Scale>", default=1.0)
+    return L.Elementwise(None, dim if dim > 0 else None) if factor == 1.0 else L.ScaleShift(factor, None, dim)
+
+
 def dropout_mask(c: Component) -> L.Layer:
     """DropoutMaskComponent (LSTM dropout scales) in test mode: 1 - proportion (1 when continuous)."""
     p = c.float("<DropoutProportion>", default=0.0)

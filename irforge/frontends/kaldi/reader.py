@@ -76,7 +76,8 @@ def read_component(stream: KaldiStream, type_token: str, name: str) -> Component
             stream.read_word()
             component.nested.append(read_component(stream, tok, f"{name}.{len(component.nested)}"))
             continue
-        if tok in ("<ComponentName>", "</Nnet3>", "</Components>", "</Nnet>"):
+        if tok in ("<ComponentName>", "</Nnet3>", "</Nnet>") or (tok == "</Components>" and
+                                                                  type_name != "CompositeComponent"):
             raise stream.error(f"component '{name}' ({type_name}) ends without its end tag {end}")
         stream.read_word()
         if (type_name, tok) in _INT_PAIR_VECTORS:

@@ -54,7 +54,7 @@ NNET3_COMPONENTS: dict[str, tuple[Factory, str]] = {
     "ConstantFunctionComponent":               (c.constant, "a constant row per frame"),
     "NoOpComponent":                           (c.nonlinear(None), "identity"),
     "ClipGradientComponent":                   (c.nonlinear(None), "identity (training only)"),
-    "BackpropTruncationComponent":             (c.nonlinear(None), "identity (training only)"),
+    "BackpropTruncationComponent":             (c.backprop_truncation, "identity, or Multiply by its <Scale>"),
     "DropoutComponent":                        (c.dropout, "test mode: x * (1 - proportion); identity at 0"),
     "GeneralDropoutComponent":                 (c.nonlinear(None), "identity (test mode)"),
     "SpecAugmentTimeMaskComponent":            (c.nonlinear(None), "identity (test mode)"),

@@ -153,6 +153,14 @@ def identity(type_name, dim, **extra) -> C:
     return C(type_name, fields, lambda x: x)
 
 
+def backprop_truncation(dim, scale) -> C:
+    return C("BackpropTruncationComponent", [("<Dim>", dim), ("<Scale>", scale), ("<ClippingThreshold>", 30.0),
+                                             ("<ZeroingThreshold>", 15.0), ("<ZeroingInterval>", 20),
+                                             ("<RecurrenceInterval>", 1), ("<NumElementsClipped>", 0.0),
+                                             ("<NumElementsZeroed>", 0.0), ("<NumElementsProcessed>", 0.0),
+                                             ("<NumZeroingBoundaries>", 0.0)], lambda x: x * scale)
+
+
 def dropout(dim, proportion) -> C:
     return C("DropoutComponent", [("<Dim>", dim), ("<DropoutProportion>", proportion),
                                   ("<DropoutPerFrame>", False), ("<TestMode>", False)],
@@ -250,30 +258,8 @@ class Net3:
         for name, node in self.nodes.items():
             if node[0] != "component":
                 continue
-            c = node[2]
-            w.token("<ComponentName>").token(name).token(f"<{c.type}>")
-            for tok, value in c.fields:
-                w.token(tok)
-                if value is None:
-                    continue
-                if isinstance(value, tuple):          # several scalars after one token
-                    for v in value:
-                        w.int(v) if isinstance(v, int) else w.float(v)
-                elif isinstance(value, list) and value and isinstance(value[0], tuple):
-                    w.int_pair_vector(value)
-                elif isinstance(value, bool):
-                    w.bool(value)
-                elif isinstance(value, int):
-                    w.int(value)
-                elif isinstance(value, float):
-                    w.float(value)
-                elif isinstance(value, list):
-                    w.int_vector(value)
-                elif np.asarray(value).ndim == 2:
-                    w.matrix(value)
-                else:
-                    w.vector(value)
-            w.token(f"</{c.type}>")
+            w.token("<ComponentName>").token(name)
+            _write_component(w, node[2])
         w.token("</Nnet3>")
         return w.bytes()
 
@@ -396,6 +382,46 @@ class Net3:
         if kind == "Scale":
             return self._computable(d[2], t, lo, hi, seen)
         return all(self._computable(p, t, lo, hi, seen) for p in d[1])
+
+
+def _write_component(w: Writer, c: C) -> None:
+    """<Type> fields </Type>; a field (None, C) is a nested component (CompositeComponent)."""
+    w.token(f"<{c.type}>")
+    for tok, value in c.fields:
+        if tok is None:
+            _write_component(w, value)
+            continue
+        w.token(tok)
+        if value is None:
+            continue
+        if isinstance(value, tuple):          # several scalars after one token
+            for v in value:
+                w.int(v) if isinstance(v, int) else w.float(v)
+        elif isinstance(value, list) and value and isinstance(value[0], tuple):
+            w.int_pair_vector(value)
+        elif isinstance(value, bool):
+            w.bool(value)
+        elif isinstance(value, int):
+            w.int(value)
+        elif isinstance(value, float):
+            w.float(value)
+        elif isinstance(value, list):
+            w.int_vector(value)
+        elif np.asarray(value).ndim == 2:
+            w.matrix(value)
+        else:
+            w.vector(value)
+    w.token(f"</{c.type}>")
+
+
+def composite(*parts: C) -> C:
+    def fn(x):
+        for p in parts:
+            x = p.fn(x)
+        return x
+    fields = [("<MaxRowsProcess>", 2048), ("<NumComponents>", len(parts)), ("<Components>", None)]
+    fields += [(None, p) for p in parts] + [("</Components>", None)]
+    return C("CompositeComponent", fields, fn)
 
 
 def parse(text: str):

@@ -9,7 +9,7 @@ import pytest
 from irforge.cli.infer import infer_main
 from kaldi_helpers import assert_matches_kaldi, convert, kaldi_info, read_text_ark, stream_utterance
 from kaldi_models import rng_matrix
-from nnet3_reference import (Net3, batch_norm, dropout, elementwise_product, fixed_affine, identity, linear,
+from nnet3_reference import (Net3, backprop_truncation, batch_norm, composite, dropout, elementwise_product, fixed_affine, identity, linear,
                              log_softmax, lstm_nonlinearity, maxpooling, normalize, per_element_offset,
                              per_element_scale, permute, pnorm, relu, scale_and_offset, sigmoid_c, softmax_c,
                              sum_group, tanh_c, tdnn, time_height_convolution)
@@ -62,7 +62,9 @@ def misc() -> Net3:
     net.component("shift", "drop", per_element_offset(vec(13), 13))
     net.component("squash", "shift", sigmoid_c(13))
     net.component("squash2", "Sum(squash, Offset(squash, 1))", tanh_c(13))
-    net.output("output", "squash2")
+    net.component("composite", "squash2", composite(ng_affine(rng_matrix(rng, 7, 13), vec(7)), relu(7),
+                                                    per_element_scale(vec(7, 1.0))))
+    net.output("output", "composite")
     return net
 
 
@@ -81,7 +83,7 @@ def tdnn_lstm(delay: int = -2) -> Net3:
     net.dim_range("lstm.c", "lstm.nonlin", 0, cell)
     net.dim_range("lstm.m", "lstm.nonlin", cell, cell)
     net.component("lstm.rp", "lstm.m", ng_affine(rng_matrix(rng, proj, cell), vec(proj)))
-    net.dim_range("lstm.r", "lstm.rp", 0, proj)
+    net.component("lstm.r", "lstm.rp", backprop_truncation(proj, 0.8))  # decay-time scales the recurrence
     net.component("output.affine", "Append(lstm.rp, Offset(lstm.rp, 1))",
                   ng_affine(rng_matrix(rng, 4, 2 * proj, 1.0), vec(4)))
     net.output("output", "output.affine")
