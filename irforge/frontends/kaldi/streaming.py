@@ -104,7 +104,6 @@ class StreamBuilder:
         self.histories: dict[str, Output] = {}
         self.windows: dict[str, Output] = {}
         self.counter: Output | None = None
-        self.memory_results: list[tuple[str, Output]] = []
         self.nb = NodeBuilder(graph, Origin("kaldi", "stream"))
 
     # -- the Builder protocol the layers use ------------------------------------------------------------------
