@@ -93,3 +93,25 @@ def test_text_errors_name_the_offset():
     s.expect("<V>")
     with pytest.raises(InputError, match="not a number.*byte offset 4"):
         s.read_vector()
+
+
+@pytest.mark.parametrize("binary", [False, True], ids=["text", "binary"])
+def test_format_detection_without_framework(binary, tmp_path):
+    """`mo --input_model X` (no --framework) recognises nnet1, nnet2 (final.mdl) and nnet3 files by content."""
+    from irforge.frontends import registry
+    from irforge.frontends.kaldi.reader import detect
+    from irforge.options import ConversionOptions
+    from kaldi_models import rng_matrix, write_nnet1, write_nnet2
+    from nnet3_reference import Net3, relu
+    rng = np.random.default_rng(0)
+    files = {
+        "nnet1": write_nnet1([("Sigmoid", 3)], binary),
+        "nnet1 without <Nnet>": write_nnet1([("Splice", [-1, 0, 1], 3)], binary, header=False),
+        "nnet2": write_nnet2([("Affine", rng_matrix(rng, 2, 3), np.zeros(2, np.float32))], binary),
+        "nnet3": Net3({"input": 3}).component("r", "input", relu(3)).output("output", "r").write(binary),
+    }
+    for kind, data in files.items():
+        path = tmp_path / "model.bin"   # a name that says nothing
+        path.write_bytes(data)
+        assert registry.detect_framework(ConversionOptions(input_model=str(path))) == "kaldi", kind
+        assert detect(KaldiStream.open(str(path))) == kind.split()[0]
