@@ -295,6 +295,18 @@ def maxpooling(c: Component) -> L.Layer:
     return L.Patches(dims[0] * y_dim * z_dim, np.array(index, np.int64), reduce=ops.ReduceMax)
 
 
+def restricted_attention(c: Component) -> L.Layer:
+    left, right = c.int("<NumLeftInputs>"), c.int("<NumRightInputs>")
+    layer = L.RestrictedAttention(
+        c.int("<NumHeads>", default=1), c.int("<KeyDim>"), c.int("<ValueDim>"), left, right,
+        c.int("<TimeStride>", default=1), c.int("<NumLeftInputsRequired>", default=left),
+        c.int("<NumRightInputsRequired>", default=right), c.bool("<OutputContext>", default=True),
+        c.float("<KeyScale>"))
+    if min(layer.heads, layer.key_dim, layer.value_dim, layer.stride) <= 0 or left < 0 or right < 0:
+        raise c.error("bad attention sizes")
+    return layer
+
+
 def composite(c: Component) -> L.Layer:
     from .table import NNET3_COMPONENTS
     return L.Sequence([NNET3_COMPONENTS[n.type][0](n) for n in c.nested])

@@ -324,6 +324,62 @@ class Patches(Layer):
 
 
 @dataclass
+class RestrictedAttention(Layer):
+    """nnet3 RestrictedAttentionComponent. Per head the input frame is [key, value, query (key_dim +
+    context_dim)]; over the context frames t + (j - left) * stride: c = softmax_j(key_scale * key_j . q_key +
+    q_context[j]), output [sum_j c_j value_j, c (when output_context)]. The builder hands in the frames of every
+    context position side by side (the queries come from position `left`, the current frame)."""
+
+    heads: int
+    key_dim: int
+    value_dim: int
+    left: int
+    right: int
+    stride: int
+    left_required: int
+    right_required: int
+    output_context: bool
+    key_scale: float
+
+    def __post_init__(self):
+        self.context = self.left + 1 + self.right
+        self.per_head = 2 * self.key_dim + self.value_dim + self.context
+        self.input_dim = self.heads * self.per_head
+        positions = range(-self.left, self.right + 1)
+        self.time_offsets = tuple(j * self.stride for j in positions)
+        self.optional_offsets = frozenset(j * self.stride for j in positions
+                                          if j < -self.left_required or j > self.right_required)
+
+    def output_dim(self, input_dim):
+        return self.heads * (self.value_dim + (self.context if self.output_context else 0))
+
+    def build(self, b, x):
+        c, d = self.context, self.input_dim
+        outputs = []
+        for h in range(self.heads):
+            base = h * self.per_head
+
+            def gather(start: int, width: int) -> Output:   # [N, context, width] over the context frames
+                index = np.array([[j * d + base + start + k for k in range(width)] for j in range(c)], np.int64)
+                return b.out(ops.Gather(), x, b.const(index), b.const(i64(1)))
+
+            keys, values = gather(0, self.key_dim), gather(self.key_dim, self.value_dim)
+            query = self.left * d + base + self.key_dim + self.value_dim
+            q_key = columns(b, x, query, query + self.key_dim)
+            q_context = columns(b, x, query + self.key_dim, query + self.key_dim + c)
+            q = b.out(ops.Reshape(special_zero=True), q_key, b.const(i64([0, self.key_dim, 1])))
+            scores = b.out(ops.Reshape(special_zero=True), b.out(ops.MatMul(), keys, q), b.const(i64([0, c])))
+            scores = b.out(ops.Add(), b.out(ops.Multiply(), scores, b.const(np.float32(self.key_scale))), q_context)
+            weights = b.out(ops.Softmax(-1), scores)
+            mixed = b.out(ops.MatMul(), b.out(ops.Reshape(special_zero=True), weights, b.const(i64([0, 1, c]))),
+                          values)
+            outputs.append(b.out(ops.Reshape(special_zero=True), mixed, b.const(i64([0, self.value_dim]))))
+            if self.output_context:
+                outputs.append(weights)
+        return concat(b, outputs)
+
+
+@dataclass
 class Sequence(Layer):
     """Layers applied one after the other (nnet3 CompositeComponent, nnet1 nested chains without time)."""
 

@@ -81,11 +81,11 @@ def node_dims(net: Network, names: list[str], inputs: dict[str, Descriptor], lay
         given = descriptor_dim(inputs[name], dim_of)
         if isinstance(node, ComponentNode):
             layer = layers[name]
-            expected = layer.input_dim * len(layer.time_offsets or (0,)) if layer.input_dim is not None else None
-            if expected is not None and given != expected:
+            per_frame = descriptor_dim(node.input, dim_of)   # before the layer's own time offsets
+            if layer.input_dim is not None and per_frame != layer.input_dim:
                 component = net.components[node.component]
-                raise component.error(f"takes input dim {expected}, but node '{name}' gives it {given} "
-                                      f"({describe(node.input)})")
+                raise component.error(f"takes input dim {layer.input_dim}, but node '{name}' gives it "
+                                      f"{per_frame} ({describe(node.input)})")
         elif node.dim_offset < 0 or node.dim <= 0 or node.dim_offset + node.dim > given:
             raise ConversionError(f"dim-range [{node.dim_offset}, {node.dim_offset + node.dim}) does not fit "
                                   f"its input of dim {given}", node=name)

@@ -66,6 +66,9 @@ NNET3_COMPONENTS: dict[str, tuple[Factory, str]] = {
                                                                            "(optional ones zero-padded), then "
                                                                            "Gather + MatMul"),
     "MaxpoolingComponent":                     (c.maxpooling, "Gather + ReduceMax"),
+    "RestrictedAttentionComponent":            (c.restricted_attention, "context frames in the stream's memory "
+                                                                        "(optional ones zero-padded), then "
+                                                                        "Gather + MatMul + SoftMax per head"),
 }
 
 # nnet1 (final.nnet, final.feature_transform): the marker without < >, as in nnet-component.cc.
@@ -107,7 +110,6 @@ NOT_SUPPORTED: dict[str, str] = {
     "Rbm": "nnet1: convert with rbm-convert-to-nnet first (AffineTransform + Sigmoid)",
     "MultiBasisComponent": "nnet1: not implemented",
     "ConvolutionComponent": "old nnet3 convolution: not implemented",
-    "RestrictedAttentionComponent": "nnet3 attention: not implemented",
     "StatisticsExtractionComponent": "x-vector statistics need the whole utterance: cannot stream",
     "StatisticsPoolingComponent": "x-vector statistics need the whole utterance: cannot stream",
     "DistributeComponent": "nnet3: not implemented",

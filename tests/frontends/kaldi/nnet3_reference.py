@@ -190,6 +190,35 @@ def time_height_convolution(f_in, f_out, h_in, h_out, sub, offsets, required, w,
              frozenset(t for t in times if t not in required))
 
 
+def restricted_attention(heads, key_dim, value_dim, left, right, stride, left_required, right_required,
+                         output_context, key_scale) -> C:
+    context = left + 1 + right
+    per_head = 2 * key_dim + value_dim + context
+
+    def fn(x):
+        frames = x.reshape(context, heads * per_head)
+        out = []
+        for h in range(heads):
+            block = frames[:, h * per_head:(h + 1) * per_head]
+            keys, values = block[:, :key_dim], block[:, key_dim:key_dim + value_dim]
+            query = block[left, key_dim + value_dim:]
+            b = key_scale * keys @ query[:key_dim] + query[key_dim:]
+            c = np.exp(b - b.max())
+            c /= c.sum()
+            out.append(c @ values)
+            if output_context:
+                out.append(c)
+        return np.concatenate(out)
+    offsets = tuple(j * stride for j in range(-left, right + 1))
+    optional = frozenset(j * stride for j in range(-left, right + 1) if j < -left_required or j > right_required)
+    fields = [("<NumHeads>", heads), ("<KeyDim>", key_dim), ("<ValueDim>", value_dim), ("<NumLeftInputs>", left),
+              ("<NumRightInputs>", right), ("<TimeStride>", stride), ("<NumLeftInputsRequired>", left_required),
+              ("<NumRightInputsRequired>", right_required), ("<OutputContext>", output_context),
+              ("<KeyScale>", key_scale), ("<StatsCount>", 0.0), ("<EntropyStats>", np.zeros(0, np.float32)),
+              ("<PosteriorStats>", np.zeros((0, 0), np.float32))]
+    return C("RestrictedAttentionComponent", fields, fn, offsets, optional)
+
+
 def maxpooling(dims, sizes, steps) -> C:
     counts = [1 + (d - s) // st for d, s, st in zip(dims, sizes, steps)]
 

@@ -95,15 +95,15 @@ def test_nnet1_header_dims_disagree_with_weights(tmp_path, capsys):
 def test_every_unsupported_component_in_one_error(tmp_path, capsys):
     net = Net3({"input": 4})
     net.component("stats", "input", identity("StatisticsPoolingComponent", 4))
-    net.component("conv", "stats", identity("RestrictedAttentionComponent", 4))
-    net.component("conv2", "conv", identity("RestrictedAttentionComponent", 4))
+    net.component("conv", "stats", identity("GruNonlinearityComponent", 4))
+    net.component("conv2", "conv", identity("GruNonlinearityComponent", 4))
     net.component("odd", "conv2", identity("MyOwnComponent", 4))
     net.output("output", "odd")
     model = tmp_path / "final.raw"
     model.write_bytes(net.write(False))
     err = mo_error(model, tmp_path, capsys)
     assert "3 unsupported op type(s) (4 node(s))" in err
-    for text in ("RestrictedAttentionComponent x2", "StatisticsPoolingComponent x1", "MyOwnComponent x1"):
+    for text in ("GruNonlinearityComponent x2", "StatisticsPoolingComponent x1", "MyOwnComponent x1"):
         assert text in err
 
 

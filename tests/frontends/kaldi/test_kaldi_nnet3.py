@@ -12,7 +12,7 @@ from kaldi_models import rng_matrix
 from nnet3_reference import (Net3, backprop_truncation, batch_norm, composite, dropout, elementwise_product, fixed_affine, identity, linear,
                              log_softmax, lstm_nonlinearity, maxpooling, normalize, per_element_offset,
                              per_element_scale, permute, pnorm, relu, scale_and_offset, sigmoid_c, softmax_c,
-                             sum_group, tanh_c, tdnn, time_height_convolution)
+                             restricted_attention, sum_group, tanh_c, tdnn, time_height_convolution)
 from nnet3_reference import affine as ng_affine
 from test_kaldi_nnet1 import write_ark
 
@@ -109,7 +109,24 @@ def cnn_tdnn() -> Net3:
     return net
 
 
-MODELS = {"tdnnf": tdnnf, "misc": misc, "tdnn_lstm": tdnn_lstm, "cnn_tdnn": cnn_tdnn}
+def attention() -> Net3:
+    """tdnn-attention layers: 2 heads, key 3, value 4, 3 frames left (1 required: earlier ones zero-padded at
+    the start) and 2 right at stride 2, with and without the context weights in the output."""
+    heads, key, value, left, right = 2, 3, 4, 3, 2
+    per_head = 2 * key + value + left + 1 + right
+    net = Net3({"input": 5})
+    net.component("affine", "Append(Offset(input, -1), input)", ng_affine(rng_matrix(rng, heads * per_head, 10),
+                                                                          vec(heads * per_head)))
+    net.component("attention", "affine", restricted_attention(heads, key, value, left, right, 2, 1, right, True,
+                                                              0.5))
+    out_dim = heads * (value + left + 1 + right)
+    net.component("attention2", "attention", restricted_attention(1, 2, out_dim - 2 * 2 - 3, 1, 1, 1, 1, 1, False,
+                                                                   0.7))
+    net.output("output", "attention2")
+    return net
+
+
+MODELS = {"tdnnf": tdnnf, "misc": misc, "tdnn_lstm": tdnn_lstm, "cnn_tdnn": cnn_tdnn, "attention": attention}
 
 
 @pytest.mark.parametrize("binary", [False, True], ids=["text", "binary"])
