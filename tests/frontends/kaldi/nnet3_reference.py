@@ -236,21 +236,34 @@ def maxpooling(dims, sizes, steps) -> C:
     return C("MaxpoolingComponent", fields, fn)
 
 
-def lstm_nonlinearity(params) -> C:
+def lstm_nonlinearity(params, use_dropout: bool = False) -> C:
     cell = params.shape[1]
 
     def fn(x):
         i, f, c, o, c_prev = (x[k * cell:(k + 1) * cell] for k in range(5))
+        i_scale, f_scale, o_scale = x[5 * cell:5 * cell + 3] if use_dropout else (1.0, 1.0, 1.0)
         i = sigmoid(i + params[0] * c_prev)
         f = sigmoid(f + params[1] * c_prev)
-        c_t = f * c_prev + i * np.tanh(c)
+        c_t = f * f_scale * c_prev + i * i_scale * np.tanh(c)
         o = sigmoid(o + params[2] * c_t)
-        return np.concatenate([c_t, o * np.tanh(c_t)])
+        return np.concatenate([c_t, o * o_scale * np.tanh(c_t)])
     return C("LstmNonlinearityComponent", [("<MaxChange>", 0.75), ("<LearningRate>", 0.001), ("<Params>", params),
                                            ("<ValueAvg>", np.zeros((5, cell), np.float32)),
                                            ("<DerivAvg>", np.zeros((5, cell), np.float32)),
                                            ("<SelfRepairConfig>", np.zeros(10, np.float32)),
-                                           ("<SelfRepairProb>", np.zeros(5, np.float32)), ("<Count>", 0.0)], fn)
+                                           ("<SelfRepairProb>", np.zeros(5, np.float32))] +
+             ([("<UseDropout>", True)] if use_dropout else []) + [("<Count>", 0.0)], fn)
+
+
+def dropout_mask(dim, proportion) -> C:
+    """DropoutMaskComponent in test mode: 1 - proportion everywhere; its input only sets the frame count."""
+    return C("DropoutMaskComponent", [("<OutputDim>", dim), ("<DropoutProportion>", proportion)],
+             lambda x: np.full(dim, 1.0 - proportion))
+
+
+def constant(values) -> C:
+    return C("ConstantComponent", [("<Output>", values), ("<IsUpdatable>", True), ("<UseNaturalGradient>", True)],
+             lambda x: values.astype(np.float64))
 
 
 # -- the network ------------------------------------------------------------------------------------------------

@@ -9,7 +9,7 @@ import pytest
 from irforge.cli.infer import infer_main
 from kaldi_helpers import assert_matches_kaldi, convert, kaldi_info, read_text_ark, stream_utterance
 from kaldi_models import rng_matrix
-from nnet3_reference import (Net3, backprop_truncation, batch_norm, composite, dropout, elementwise_product, fixed_affine, identity, linear,
+from nnet3_reference import (Net3, backprop_truncation, batch_norm, composite, constant, dropout_mask, dropout, elementwise_product, fixed_affine, identity, linear,
                              log_softmax, lstm_nonlinearity, maxpooling, normalize, per_element_offset,
                              per_element_scale, permute, pnorm, relu, scale_and_offset, sigmoid_c, softmax_c,
                              restricted_attention, sum_group, tanh_c, tdnn, time_height_convolution)
@@ -64,11 +64,12 @@ def misc() -> Net3:
     net.component("squash2", "Sum(squash, Offset(squash, 1))", tanh_c(13))
     net.component("composite", "squash2", composite(ng_affine(rng_matrix(rng, 7, 13), vec(7)), relu(7),
                                                     per_element_scale(vec(7, 1.0))))
-    net.output("output", "composite")
+    net.component("bias", "input", constant(vec(7, 1.0)))
+    net.output("output", "Sum(composite, bias)")
     return net
 
 
-def tdnn_lstm(delay: int = -2) -> Net3:
+def tdnn_lstm(delay: int = -2, dropout: bool = False) -> Net3:
     """The LSTM reads the TDNN layer, which needs 2 frames of left context: in Kaldi its recurrence starts at
     the first frame the TDNN can compute, so the stream must zero it until then (the frame counter's job)."""
     cell, proj = 5, 3
@@ -78,8 +79,11 @@ def tdnn_lstm(delay: int = -2) -> Net3:
     net.component("tdnn1.relu", "tdnn1", relu(9))
     net.component("lstm.W_all", f"Append(tdnn1.relu, IfDefined(Offset(lstm.r, {delay})))",
                   ng_affine(rng_matrix(rng, 4 * cell, 9 + proj), vec(4 * cell)))
-    net.component("lstm.nonlin", f"Append(lstm.W_all, IfDefined(Offset(lstm.c, {delay})))",
-                  lstm_nonlinearity(rng_matrix(rng, 3, cell)))
+    if dropout:   # per-frame LSTM dropout scales, constant at test time
+        net.component("lstm.dropout_mask", "input", dropout_mask(3, 0.3))
+    mask = ", lstm.dropout_mask" if dropout else ""
+    net.component("lstm.nonlin", f"Append(lstm.W_all, IfDefined(Offset(lstm.c, {delay})){mask})",
+                  lstm_nonlinearity(rng_matrix(rng, 3, cell), dropout))
     net.dim_range("lstm.c", "lstm.nonlin", 0, cell)
     net.dim_range("lstm.m", "lstm.nonlin", cell, cell)
     net.component("lstm.rp", "lstm.m", ng_affine(rng_matrix(rng, proj, cell), vec(proj)))
@@ -126,7 +130,8 @@ def attention() -> Net3:
     return net
 
 
-MODELS = {"tdnnf": tdnnf, "misc": misc, "tdnn_lstm": tdnn_lstm, "cnn_tdnn": cnn_tdnn, "attention": attention}
+MODELS = {"tdnnf": tdnnf, "misc": misc, "tdnn_lstm": tdnn_lstm, "cnn_tdnn": cnn_tdnn, "attention": attention,
+          "lstm_dropout": lambda: tdnn_lstm(-1, dropout=True)}
 
 
 @pytest.mark.parametrize("binary", [False, True], ids=["text", "binary"])
