@@ -34,6 +34,14 @@ def read_text_ark(path: Path) -> dict[str, np.ndarray]:
     return out
 
 
+def write_ark(path, utterances: dict[str, np.ndarray]) -> None:
+    """A text archive written by the test (every float exactly)."""
+    with open(path, "w") as f:
+        for key, m in utterances.items():
+            rows = "\n".join("  " + " ".join(repr(float(v)) for v in row) for row in m)
+            f.write(f"{key}  [\n{rows} ]\n")
+
+
 def var(case: Path, name: str) -> int:
     m = re.search(rf"^{name}=(-?\d+)", (case / "vars.sh").read_text(), re.M)
     return int(m.group(1)) if m else 0

@@ -7,17 +7,10 @@ import numpy as np
 import pytest
 
 from irforge.cli.infer import infer_main
-from kaldi_helpers import assert_matches_kaldi, convert, kaldi_info, read_text_ark, stream_utterance
+from kaldi_helpers import assert_matches_kaldi, convert, kaldi_info, read_text_ark, stream_utterance, write_ark
 from kaldi_models import nnet1_forward, random_lstm, rng_matrix, write_nnet1
 
 rng = np.random.default_rng(7)
-
-
-def write_ark(path, utterances: dict[str, np.ndarray]) -> None:
-    with open(path, "w") as f:
-        for key, m in utterances.items():
-            rows = "\n".join("  " + " ".join(repr(float(v)) for v in row) for row in m)
-            f.write(f"{key}  [\n{rows} ]\n")
 
 
 def dnn():

@@ -7,9 +7,8 @@ import numpy as np
 import pytest
 
 from irforge.cli.infer import infer_main
-from kaldi_helpers import assert_matches_kaldi, convert, kaldi_info, read_text_ark, stream_utterance
+from kaldi_helpers import assert_matches_kaldi, convert, kaldi_info, read_text_ark, stream_utterance, write_ark
 from kaldi_models import nnet2_context, nnet2_forward, rng_matrix, write_nnet2
-from test_kaldi_nnet1 import write_ark
 
 rng = np.random.default_rng(11)
 

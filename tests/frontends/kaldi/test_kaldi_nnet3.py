@@ -7,14 +7,13 @@ import numpy as np
 import pytest
 
 from irforge.cli.infer import infer_main
-from kaldi_helpers import assert_matches_kaldi, convert, kaldi_info, read_text_ark, stream_utterance
+from kaldi_helpers import assert_matches_kaldi, convert, kaldi_info, read_text_ark, stream_utterance, write_ark
 from kaldi_models import rng_matrix
 from nnet3_reference import (Net3, backprop_truncation, batch_norm, composite, constant, dropout_mask, dropout, elementwise_product, fixed_affine, identity, linear,
                              log_softmax, lstm_nonlinearity, maxpooling, normalize, per_element_offset,
                              per_element_scale, permute, pnorm, relu, scale_and_offset, sigmoid_c, softmax_c,
                              restricted_attention, sum_group, tanh_c, tdnn, time_height_convolution)
 from nnet3_reference import affine as ng_affine
-from test_kaldi_nnet1 import write_ark
 
 rng = np.random.default_rng(3)
 

@@ -6,11 +6,10 @@ import numpy as np
 import pytest
 
 from irforge.cli.infer import infer_main
-from kaldi_helpers import assert_matches_kaldi, convert, kaldi_info, read_text_ark, stream_utterance
+from kaldi_helpers import assert_matches_kaldi, convert, kaldi_info, read_text_ark, stream_utterance, write_ark
 from kaldi_models import Writer, rng_matrix
 from nnet3_reference import Net3, log_softmax, relu, softmax_c
 from nnet3_reference import affine as ng_affine
-from test_kaldi_nnet1 import write_ark
 from test_kaldi_nnet3 import tdnn_lstm
 
 rng = np.random.default_rng(9)
