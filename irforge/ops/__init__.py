@@ -11,3 +11,4 @@ from .pooling import *  # noqa: F401,F403
 from .recurrent import *  # noqa: F401,F403
 from .reduction import *  # noqa: F401,F403
 from .shape_ops import *  # noqa: F401,F403
+from .state import *  # noqa: F401,F403
