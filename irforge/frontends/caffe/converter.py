@@ -1,0 +1,135 @@
+"""CaffeNet -> Graph. Blobs are wired by name in layer order (an in-place layer rebinds its blob name), every
+unsupported layer type is reported in one error before anything is translated, and every produced blob that no
+later layer reads becomes a model output (as the legacy Model Optimizer and Caffe's own net outputs do)."""
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from irforge import ops
+from irforge.core.element_type import ElementType
+from irforge.core.graph import Graph, Origin, Output
+from irforge.core.shape import PartialShape
+from irforge.errors import ConversionError, InputError, UnsupportedOps
+from irforge.frontends.base import InputOverrides, make_input
+from irforge.options import ConversionOptions
+
+from .context import LayerContext
+from .mean_file import read_mean_image
+from .net import CaffeLayer, CaffeNet
+from .table import LAYERS, Translator, layer_key
+
+log = logging.getLogger("irforge")
+
+
+@dataclass
+class Binding:
+    """A blob name bound to a tensor; `consumed` once a later layer reads that tensor under that name."""
+
+    name: str
+    output: Output
+    consumed: bool = False
+
+
+class Converter:
+    def __init__(self, net: CaffeNet, overrides: InputOverrides, options: ConversionOptions | None = None,
+                 table: dict[str, Translator] | None = None):
+        self.net = net
+        self.overrides = overrides
+        self.options = options or ConversionOptions()
+        self.table = LAYERS if table is None else table
+        self.weights_given = net.model_path is not None
+        name = Path(net.model_path or net.proto_path).stem
+        for suffix in (".caffemodel", ".prototxt"):
+            name = name[: -len(suffix)] if name.endswith(suffix) else name
+        self.graph = Graph(name or net.name or "model")
+        self.bindings: dict[str, Binding] = {}
+        self.produced: list[Binding] = []
+        self.input_count = 0
+
+    # -- checks before translating ---------------------------------------------------------------------------------
+    def check_supported(self) -> None:
+        missing = [(layer_key(layer), layer.name) for layer in self.net.layers if layer_key(layer) not in self.table]
+        if missing:
+            raise UnsupportedOps("Caffe", missing)
+
+    # -- inputs ----------------------------------------------------------------------------------------------------
+    def add_input(self, name: str, shape: tuple[int, ...] | None, layer_name: str) -> Output:
+        """A model input (an Input layer's top, or an old top-level `input:`) with the user's overrides."""
+        override = self.overrides.lookup(name, self.input_count, aliases=[layer_name] if layer_name != name else [])
+        self.input_count += 1
+        partial = PartialShape(shape) if shape is not None else PartialShape(None)
+        x = make_input(self.graph, name, ElementType.f32, partial, override, Origin("caffe", layer_name, "Input",
+                                                                                     self.net.proto_path))
+        if x.shape.rank is None:
+            raise ConversionError("the prototxt gives no shape for this input: give one with --input_shape or "
+                                  "--input name[shape]", node=name, op_type="Input")
+        return x
+
+    def subtract_mean(self) -> None:
+        """--mean_file: the mean image (cropped to the input) is subtracted right after the one input."""
+        if self.input_count != 1 or len(self.graph.parameters) != 1:
+            raise ConversionError(f"--mean_file applies to a net with one input; this one has {self.input_count} "
+                                  "(use --mean_values name[...] instead)")
+        x = self.graph.parameters[0].outputs[0]
+        name = self.graph.parameters[0].name
+        if not x.shape.is_static or x.shape.rank != 4:
+            raise ConversionError(f"--mean_file needs a static 4-D input [N,C,H,W], got [{x.shape}]", node=name)
+        mean = read_mean_image(self.options.mean_file, x.shape.to_static(), self.options.mean_file_offsets)
+        users = list(x.uses)
+        const = self.graph.constant(mean[np.newaxis], name=f"{name}/mean_file")
+        subtracted = self.graph.out(ops.Subtract(), x, const, name=f"{name}/mean_file/subtract")
+        for use in users:
+            self.graph.set_input(use.node, use.index, subtracted)
+
+    def bind(self, name: str, output: Output) -> None:
+        old = self.bindings.get(name)
+        if old is not None:
+            old.output.names.discard(name)   # the name follows the newest value (Caffe's in-place semantics)
+        binding = Binding(name, output)
+        self.bindings[name] = binding
+        self.produced.append(binding)
+
+    # -- translation -----------------------------------------------------------------------------------------------
+    def run(self) -> Graph:
+        self.check_supported()
+        for net_input in self.net.inputs:
+            self.bind(net_input.name, self.add_input(net_input.name, net_input.shape, net_input.layer))
+        for layer in self.net.layers:
+            self.translate(layer)
+        outputs = [b for b in self.produced if not b.consumed]
+        if not outputs:
+            raise ConversionError("the net has no output: every blob is read by a later layer")
+        for binding in outputs:
+            binding.output.names.add(binding.name)
+            self.graph.result(binding.output, name=binding.name)
+        if self.input_count == 0:
+            raise InputError("the prototxt declares no input (no Input layer and no top-level `input:`)",
+                             path=self.net.proto_path)
+        if self.options.mean_file:
+            self.subtract_mean()
+        return self.graph
+
+    def translate(self, layer: CaffeLayer) -> None:
+        inputs = []
+        for bottom in layer.bottoms:
+            binding = self.bindings.get(bottom)
+            if binding is None:
+                raise ConversionError(f"bottom '{bottom}' is produced by no earlier layer or input "
+                                      f"({layer.where} of the prototxt)", node=layer.name, op_type=layer.type)
+            binding.consumed = True
+            inputs.append(binding.output)
+        ctx = LayerContext(self.graph, layer, inputs, self)
+        outputs = self.table[layer_key(layer)](ctx)
+        if len(outputs) < len(layer.tops):
+            raise ctx.error(f"has {len(layer.tops)} tops; irforge's translation gives {len(outputs)}")
+        for top, out in zip(layer.tops, outputs):
+            old = self.bindings.get(top)
+            if old is not None:
+                old.output.names.discard(top)
+        ctx.finish(outputs, layer.tops)
+        for top, out in zip(layer.tops, outputs):
+            self.bind(top, out)
