@@ -2,6 +2,7 @@
 from .activation import *  # noqa: F401,F403
 from .base import AutoPad, Constant, Op, Parameter, Result, RoundingType, TensorInfo  # noqa: F401
 from .convolution import *  # noqa: F401,F403
+from .detection import *  # noqa: F401,F403
 from .elementwise import *  # noqa: F401,F403
 from .indexing import *  # noqa: F401,F403
 from .matmul import *  # noqa: F401,F403

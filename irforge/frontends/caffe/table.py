@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from irforge import ops
 
-from .layers import activation, conv, norm, tensor
+from .layers import activation, conv, detection, norm, tensor
 from .layers.common import Translator, identity, unary
 from .net import CaffeLayer
 
@@ -59,6 +59,10 @@ LAYERS: dict[str, Translator] = {
     "Axpy":              tensor.axpy,
     "Reduction":         tensor.reduction,
     "ArgMax":            tensor.argmax,
+    # -- detection -----------------------------------------------------------------------------------------------
+    "PriorBox":          detection.prior_box,            # SSD
+    "PriorBoxClustered": detection.prior_box_clustered,
+    "DetectionOutput":   detection.detection_output,     # SSD
 }
 
 

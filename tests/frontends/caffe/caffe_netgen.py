@@ -121,9 +121,11 @@ def layer_blob_shapes(proto_path: str, input_shapes: dict[str, Sequence[int]]) -
     return blobs
 
 
-def random_blobs(name_shapes: dict[str, list[tuple]], types: dict[str, str], seed: int) -> list[LayerSpec]:
+def random_blobs(name_shapes: dict[str, list[tuple]], types: dict[str, str], seed: int,
+                 gains: dict[str, float] | None = None) -> list[LayerSpec]:
     """He-scaled weights, small biases; BatchNorm stores running sums with a positive scale factor and
-    positive variances; Scale gammas near 1."""
+    positive variances; Scale gammas near 1. `gains` multiplies the weights of layers whose name contains a key
+    (to spread an SSD's class scores, say)."""
     rng = np.random.default_rng(seed)
     specs = []
     for name, shapes in name_shapes.items():
@@ -143,16 +145,18 @@ def random_blobs(name_shapes: dict[str, list[tuple]], types: dict[str, str], see
             fan_in = int(np.prod(w[1:])) if t != "Deconvolution" else int(w[0] * np.prod(w[2:]))
             values = [(rng.standard_normal(w) * math.sqrt(2.0 / max(fan_in, 1))).astype(np.float32)]
             values += [rng.normal(0, 0.1, s).astype(np.float32) for s in shapes[1:]]
+            gain = next((g for k, g in (gains or {}).items() if k in name), 1.0)
+            values = [v * np.float32(gain) for v in values]
         specs.append(LayerSpec(name, t, blobs=[BlobSpec(v) for v in values]))
     return specs
 
 
-def make_caffemodel(proto_path: str, model_path: Path, input_shapes: dict[str, Sequence[int]], seed: int = 0
-                    ) -> Path:
+def make_caffemodel(proto_path: str, model_path: Path, input_shapes: dict[str, Sequence[int]], seed: int = 0,
+                    gains: dict[str, float] | None = None) -> Path:
     net = read_prototxt(proto_path)
     layers = net.list("layer") or net.list("layers")
     types = {layer.get("name"): layer.get("type") for layer in layers}
-    specs = random_blobs(layer_blob_shapes(proto_path, input_shapes), types, seed)
+    specs = random_blobs(layer_blob_shapes(proto_path, input_shapes), types, seed, gains)
     tmp = model_path.with_name(model_path.name + ".tmp")
     model_path.parent.mkdir(parents=True, exist_ok=True)
     write_caffemodel(tmp, specs, name=net.get("name") or "net")
