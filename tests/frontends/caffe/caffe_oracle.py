@@ -103,3 +103,44 @@ def assert_same_detections(got: np.ndarray, expected: np.ndarray, what: str, tol
         assert distance[j] <= tol * max(1.0, float(np.abs(row).max())), \
             f"{what}: no detection matches {row.tolist()} (closest {got[j].tolist()})"
         used[j] = True
+
+
+def write_net(tmp_path: Path, prototxt: str, blobs: dict[str, list[np.ndarray]], name: str = "net",
+              v1: bool = False, style: str = "shape", packed: bool = True) -> tuple[Path, Path]:
+    """A test net: the prototxt text and a caffemodel holding `blobs` by layer name."""
+    from caffe_writer import BlobSpec, LayerSpec, write_caffemodel
+    from irforge.frontends.caffe.prototxt import parse_text
+    net = parse_text(prototxt)
+    types = {m.get("name"): m.get("type") for m in net.list("layer") or net.list("layers")}
+    proto = tmp_path / f"{name}.prototxt"
+    proto.write_text(prototxt)
+    model = tmp_path / f"{name}.caffemodel"
+    layers = [LayerSpec(layer, types[layer], blobs=[BlobSpec(np.asarray(v, np.float32), style, packed)
+                                                     for v in values]) for layer, values in blobs.items()]
+    write_caffemodel(model, layers, name, v1=v1)
+    return proto, model
+
+
+def check_against_opencv(tmp_path: Path, prototxt: str, blobs: dict[str, list[np.ndarray]],
+                         feeds: dict[str, np.ndarray], pairs: Sequence[tuple[str, str]], rtol: float = 1e-4,
+                         **options) -> list[np.ndarray]:
+    """Convert a small net and require OpenVINO and the reference runtime to give what OpenCV gives for each
+    (OpenCV layer, irforge blob) pair. Returns OpenCV's values."""
+    proto, model = write_net(tmp_path, prototxt, blobs)
+    expected = run_opencv(proto, model, feeds, [layer for layer, _ in pairs])
+    got_ov, got_ref, _ = convert_and_run(model, proto, feeds, [blob for _, blob in pairs], tmp_path, **options)
+    for (layer, blob), exp, ov, ref in zip(pairs, expected, got_ov, got_ref):
+        assert_matches(ov, exp, f"{blob}: OpenVINO vs OpenCV", rtol)
+        assert_matches(ref, exp, f"{blob}: reference runtime vs OpenCV", rtol)
+    return expected
+
+
+def check_against_numpy(tmp_path: Path, prototxt: str, blobs: dict[str, list[np.ndarray]],
+                        feeds: dict[str, np.ndarray], expected: dict[str, np.ndarray], rtol: float = 1e-4,
+                        **options) -> None:
+    """For layers OpenCV does not import: the expected values come from the test's own numpy formula."""
+    proto, model = write_net(tmp_path, prototxt, blobs)
+    got_ov, got_ref, _ = convert_and_run(model, proto, feeds, list(expected), tmp_path, **options)
+    for (blob, exp), ov, ref in zip(expected.items(), got_ov, got_ref):
+        assert_matches(ov, exp, f"{blob}: OpenVINO vs numpy", rtol)
+        assert_matches(ref, exp, f"{blob}: reference runtime vs numpy", rtol)

@@ -1,9 +1,12 @@
 """Convolution, Deconvolution, Pooling and InnerProduct."""
 from __future__ import annotations
 
+import numpy as np
+
 from irforge import ops
 from irforge.core.graph import Output
 from irforge.ops import AutoPad, RoundingType
+from irforge.ops.window import output_size
 
 from ..context import LayerContext
 from .common import i64, spatial_values
@@ -114,8 +117,30 @@ def pooling(ctx: LayerContext) -> list[Output]:
                  rounding_type=rounding, auto_pad=AutoPad.EXPLICIT)
     if method == "MAX":
         return [ctx.add(ops.MaxPool(**attrs, dilations=(1, 1)), x).outputs[0]]
-    # Caffe's AVE divides by the window clipped to input + pads (padding counts): exclude-pad false.
-    return [ctx.out(ops.AvgPool(**attrs, exclude_pad=False), x)]
+    return [_caffe_average(ctx, x, attrs)]
+
+
+def _caffe_average(ctx: LayerContext, x: Output, attrs: dict) -> Output:
+    """Caffe's AVE divides by the window clipped to the input plus its pads. OpenVINO without exclude-pad divides
+    by the whole kernel whenever a pad is set, which differs where a ceil-mode window runs past the end pad. There
+    the average over the input elements (exclude-pad) is rescaled by a constant map: inside / Caffe's divisor."""
+    spatial = x.shape.dims[2:]  # type: ignore[index]
+    if not all(isinstance(d, int) for d in spatial):
+        return ctx.out(ops.AvgPool(**attrs, exclude_pad=False), x)
+    ceil = attrs["rounding_type"] != RoundingType.FLOOR
+    torch = attrs["rounding_type"] == RoundingType.CEIL_TORCH
+    inside, caffe = [], []
+    for size, k, s, p in zip(spatial, attrs["kernel"], attrs["strides"], attrs["pads_begin"]):
+        starts = np.arange(output_size(size, k, s, 1, p, p, ceil, torch)) * s - p
+        caffe.append(np.minimum(starts + k, size + p) - starts)
+        inside.append(np.minimum(starts + k, size) - np.maximum(starts, 0))
+    kernel_divisor = np.prod(attrs["kernel"]) if any(attrs["pads_begin"]) else np.multiply.outer(*inside)
+    caffe_divisor = np.multiply.outer(*caffe)
+    if np.array_equal(caffe_divisor, kernel_divisor * np.ones_like(caffe_divisor)):
+        return ctx.out(ops.AvgPool(**attrs, exclude_pad=False), x)
+    mean_inside = ctx.out(ops.AvgPool(**attrs, exclude_pad=True), x)
+    factor = (np.multiply.outer(*inside) / caffe_divisor).astype(np.float32)[np.newaxis, np.newaxis]
+    return ctx.out(ops.Multiply(), mean_inside, ctx.const(factor))
 
 
 def inner_product(ctx: LayerContext) -> list[Output]:
