@@ -198,6 +198,21 @@ def parse_bool(value: Any) -> bool:
     raise OptionError("flag", value, "true or false")
 
 
+def parse_offsets(value: Any) -> tuple[int, int]:
+    """--mean_file_offsets: "(x,y)", "[x,y]" or "x,y" (two non-negative integers)."""
+    if isinstance(value, (tuple, list)):
+        items = list(value)
+    else:
+        items = [v for v in re.split(r"[,\s]+", str(value).strip().strip("()[]")) if v]
+    try:
+        x, y = (int(v) for v in items)
+    except ValueError:
+        raise OptionError("--mean_file_offsets", value, "two integers such as (16,16)") from None
+    if x < 0 or y < 0:
+        raise OptionError("--mean_file_offsets", value, "non-negative offsets")
+    return x, y
+
+
 _PARSERS = {
     "input": parse_inputs,
     "input_shape": parse_input_shapes,
@@ -209,4 +224,5 @@ _PARSERS = {
         OptionError("--batch", v, "a positive integer")),
     "compress_to_fp16": parse_bool,
     "static_shape": parse_bool,
+    "mean_file_offsets": parse_offsets,
 }

@@ -105,17 +105,22 @@ def assert_same_detections(got: np.ndarray, expected: np.ndarray, what: str, tol
         used[j] = True
 
 
-def write_net(tmp_path: Path, prototxt: str, blobs: dict[str, list[np.ndarray]], name: str = "net",
+def write_net(tmp_path: Path, prototxt: str, blobs: dict[str, list], name: str = "net",
               v1: bool = False, style: str = "shape", packed: bool = True) -> tuple[Path, Path]:
-    """A test net: the prototxt text and a caffemodel holding `blobs` by layer name."""
+    """A test net: the prototxt text and a caffemodel holding `blobs` (arrays, or BlobSpecs for the old forms) by
+    layer name; `v1` writes the V1 `layers` format."""
     from caffe_writer import BlobSpec, LayerSpec, write_caffemodel
     from irforge.frontends.caffe.prototxt import parse_text
     net = parse_text(prototxt)
     types = {m.get("name"): m.get("type") for m in net.list("layer") or net.list("layers")}
+    if v1:   # the V1 enum label -> the layer type name the writer maps back to its number
+        from irforge.frontends.caffe.schema import V1_LAYER_TYPES
+        types = {k: V1_LAYER_TYPES[v] for k, v in types.items()}
     proto = tmp_path / f"{name}.prototxt"
     proto.write_text(prototxt)
     model = tmp_path / f"{name}.caffemodel"
-    layers = [LayerSpec(layer, types[layer], blobs=[BlobSpec(np.asarray(v, np.float32), style, packed)
+    layers = [LayerSpec(layer, types[layer], blobs=[v if isinstance(v, BlobSpec) else
+                                                     BlobSpec(np.asarray(v, np.float32), style, packed)
                                                      for v in values]) for layer, values in blobs.items()]
     write_caffemodel(model, layers, name, v1=v1)
     return proto, model
