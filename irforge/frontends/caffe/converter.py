@@ -13,7 +13,7 @@ from irforge import ops
 from irforge.core.element_type import ElementType
 from irforge.core.graph import Graph, Origin, Output
 from irforge.core.shape import PartialShape
-from irforge.errors import ConversionError, InputError, UnsupportedOps
+from irforge.errors import ConversionError, InputError, OptionError, UnsupportedOps
 from irforge.frontends.base import InputOverrides, make_input
 from irforge.options import ConversionOptions
 
@@ -70,7 +70,15 @@ class Converter:
         return x
 
     def subtract_mean(self) -> None:
-        """--mean_file: the mean image (cropped to the input) is subtracted right after the one input."""
+        """--mean_file: the mean image (cropped to the input) is subtracted right after the one input.
+
+        The preprocessing pass later puts --reverse_input_channels and --scale(_values) between the input and this
+        Subtract; the legacy order is reverse, subtract the mean, divide by the scale. So the mean is divided by
+        the scale here: x / s - mean / s = (x - mean) / s, and the mean stays in the model's channel order."""
+        if self.options.mean_values:
+            raise OptionError("--mean_file", self.options.mean_file, "either --mean_file or --mean_values",
+                              reason="Both --mean_file and mean_values are specified. Specify either mean file or "
+                                     "mean values")
         if self.input_count != 1 or len(self.graph.parameters) != 1:
             raise ConversionError(f"--mean_file applies to a net with one input; this one has {self.input_count} "
                                   "(use --mean_values name[...] instead)")
@@ -79,11 +87,23 @@ class Converter:
         if not x.shape.is_static or x.shape.rank != 4:
             raise ConversionError(f"--mean_file needs a static 4-D input [N,C,H,W], got [{x.shape}]", node=name)
         mean = read_mean_image(self.options.mean_file, x.shape.to_static(), self.options.mean_file_offsets)
+        mean = mean / self.input_scale(x.shape[1])
         users = list(x.uses)
-        const = self.graph.constant(mean[np.newaxis], name=f"{name}/mean_file")
+        const = self.graph.constant(mean[np.newaxis].astype(np.float32), name=f"{name}/mean_file")
         subtracted = self.graph.out(ops.Subtract(), x, const, name=f"{name}/mean_file/subtract")
         for use in users:
             self.graph.set_input(use.node, use.index, subtracted)
+
+    def input_scale(self, channels: int) -> np.ndarray:
+        """The divisor --scale / --scale_values give the one input, shaped [C, 1, 1] (1 when none)."""
+        if self.options.scale is not None:
+            return np.full((1, 1, 1), self.options.scale, np.float32)
+        if not self.options.scale_values:
+            return np.ones((1, 1, 1), np.float32)
+        values = np.asarray(self.options.scale_values[0].values, np.float32)
+        if values.size not in (1, channels):
+            return np.ones((1, 1, 1), np.float32)   # the preprocessing pass reports the mismatch
+        return values.reshape(-1, 1, 1)
 
     def bind(self, name: str, output: Output) -> None:
         old = self.bindings.get(name)
