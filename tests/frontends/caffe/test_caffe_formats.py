@@ -132,6 +132,24 @@ def test_mean_file(tmp_path, offsets):
     assert_matches(got_ref[0], expected, "fc with the mean file: reference vs OpenCV on x - mean")
 
 
+@pytest.mark.parametrize("scale", [{"scale": 58.0}, {"scale_values": "[58,57,56]"}])
+def test_mean_file_with_reverse_and_scale(tmp_path, scale):
+    """The legacy order: reverse the channels, subtract the mean image (in the model's channel order), divide by
+    the scale."""
+    mean = rng.uniform(0, 255, (1, 3, 8, 8)).astype(np.float32)
+    write_binaryproto(tmp_path / "mean.binaryproto", BlobSpec(mean, "legacy"))
+    proto, model = write_net(tmp_path, V1_NET, {"conv": [data(4, 3, 3, 3), data(4)], "fc": [data(5, 64), data(5)]})
+    x = rng.uniform(0, 255, (1, 3, 8, 8)).astype(np.float32)
+    divisor = np.array([58.0] * 3 if "scale" in scale else [58, 57, 56], np.float32).reshape(1, 3, 1, 1)
+    by_hand = (x[:, ::-1] - mean) / divisor
+    expected = run_opencv(proto, model, {"data": np.ascontiguousarray(by_hand)}, ["fc"])[0]
+    got_ov, got_ref, _ = convert_and_run(model, proto, {"data": x}, ["fc"], tmp_path,
+                                         mean_file=str(tmp_path / "mean.binaryproto"), reverse_input_channels=True,
+                                         **scale)
+    assert_matches(got_ov[0], expected, "OpenVINO vs OpenCV on (reverse(x) - mean) / scale")
+    assert_matches(got_ref[0], expected, "reference vs OpenCV on (reverse(x) - mean) / scale")
+
+
 def test_mean_file_errors(tmp_path):
     proto, model = write_net(tmp_path, V1_NET, {"conv": [data(4, 3, 3, 3), data(4)], "fc": [data(5, 64), data(5)]})
     write_binaryproto(tmp_path / "small.binaryproto", BlobSpec(data(1, 3, 6, 6), "legacy"))
@@ -141,6 +159,9 @@ def test_mean_file_errors(tmp_path):
     with pytest.raises(Exception, match="mean_file_offsets"):
         irforge.convert_model(str(model), input_proto=str(proto), mean_file=str(tmp_path / "big.binaryproto"),
                               mean_file_offsets="(3,0)")
+    with pytest.raises(Exception, match="Both --mean_file and mean_values are specified"):
+        irforge.convert_model(str(model), input_proto=str(proto), mean_file=str(tmp_path / "big.binaryproto"),
+                              mean_values="[1,2,3]")
 
 
 # -- bad input ------------------------------------------------------------------------------------------------------
