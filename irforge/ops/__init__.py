@@ -6,8 +6,10 @@ from .detection import *  # noqa: F401,F403
 from .elementwise import *  # noqa: F401,F403
 from .indexing import *  # noqa: F401,F403
 from .matmul import *  # noqa: F401,F403
+from .movement import *  # noqa: F401,F403
 from .normalization import *  # noqa: F401,F403
 from .opset import OPSET, find_op  # noqa: F401
 from .pooling import *  # noqa: F401,F403
 from .reduction import *  # noqa: F401,F403
+from .roi import *  # noqa: F401,F403
 from .shape_ops import *  # noqa: F401,F403

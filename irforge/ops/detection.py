@@ -12,7 +12,7 @@ import numpy as np
 
 from irforge.core.shape import DYNAMIC, dim_mul
 
-from .base import ElementType, Op, PartialShape, TensorInfo
+from .base import ElementType, NotEvaluable, Op, PartialShape, TensorInfo
 
 
 def _ints(info: TensorInfo) -> list[int] | None:
@@ -420,5 +420,137 @@ def _mxnet_nms(op: DetectionOutput, decoded, confs, num_priors, num_classes) -> 
     return indices
 
 
-OPS: tuple[type[Op], ...] = (PriorBox, PriorBoxClustered, DetectionOutput)
+# -- region proposals ---------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Proposal(Op):
+    """opset4 Proposal: Faster R-CNN's region proposals from RPN scores [N, 2A, H, W] (background, then
+    foreground) and box deltas [N, 4A, H, W] over anchors every feat_stride pixels; image_shape is [H, W, scale]
+    or [H, W, scale_h, scale_w]. Outputs rois [N * post_nms_topn, 5] (batch, x0, y0, x1, y1), zero-padded with
+    -1 after the last one, and their scores."""
+
+    TYPE = "Proposal"
+    VERSION = "opset4"
+    base_size: int = 16
+    pre_nms_topn: int = 6000
+    post_nms_topn: int = 300
+    nms_thresh: float = 0.7
+    feat_stride: int = 16
+    min_size: int = 16
+    ratio: tuple[float, ...] = (0.5, 1.0, 2.0)
+    scale: tuple[float, ...] = (8.0, 16.0, 32.0)
+    clip_before_nms: bool = True
+    clip_after_nms: bool = False
+    normalize: bool = False
+    box_size_scale: float = 1.0
+    box_coordinate_scale: float = 1.0
+    framework: str = ""
+
+    def infer(self, class_probs: TensorInfo, bbox_deltas: TensorInfo, image_shape: TensorInfo) -> list[TensorInfo]:
+        if class_probs.shape.rank not in (None, 4) or bbox_deltas.shape.rank not in (None, 4):
+            raise ValueError(f"class_probs [{class_probs.shape}] and bbox_deltas [{bbox_deltas.shape}] must be 4-D")
+        if image_shape.shape.rank not in (None, 1) or (image_shape.shape.rank == 1 and
+                                                        image_shape.shape[0] not in (3, 4)):
+            raise ValueError(f"image_shape must be [3] or [4], got [{image_shape.shape}]")
+        batch = class_probs.shape[0] if class_probs.shape.rank == 4 else DYNAMIC
+        rows = dim_mul(batch, self.post_nms_topn)
+        et = class_probs.element_type
+        return [TensorInfo(et, PartialShape([rows, 5])), TensorInfo(et, PartialShape([rows]))]
+
+    def anchors(self) -> np.ndarray:
+        """[A, 4] anchors (x0, y0, x1, y1) around the first cell, ratio-major, with Caffe's rounded sizes."""
+        f = np.float32
+        area = f(self.base_size * self.base_size)
+        center = f(0.5) * (f(self.base_size) - f(1))
+        out = []
+        for r in self.ratio:
+            w = np.float32(np.floor(np.sqrt(area / f(r)) + f(0.5)))     # roundf: halves away from zero
+            h = np.float32(np.floor(w * f(r) + f(0.5)))
+            for s in self.scale:
+                sw, sh = f(0.5) * (w * f(s) - f(1)), f(0.5) * (h * f(s) - f(1))
+                out.append([center - sw, center - sh, center + sw, center + sh])
+        return np.array(out, np.float32)
+
+    def evaluate(self, class_probs, bbox_deltas, image_shape):
+        if self.framework == "tensorflow":
+            # OpenVINO's CPU plugin and its reference disagree on this mode; irforge does not guess.
+            raise NotEvaluable("Proposal with framework=tensorflow has no numpy evaluation yet")
+        f = np.float32
+        batch, _, height, width = class_probs.shape
+        anchors = self.anchors()
+        count = anchors.shape[0]
+        info = image_shape.reshape(-1).astype(np.float32)
+        img_h, img_w, scale_h = info[0], info[1], info[2]
+        scale_w = info[3] if info.size > 3 else scale_h
+        min_h, min_w = f(self.min_size) * scale_h, f(self.min_size) * scale_w
+        ys, xs = np.meshgrid(np.arange(height), np.arange(width), indexing="ij")
+        shifts = np.stack([xs, ys], axis=-1).astype(np.float32) * f(self.feat_stride)     # [H, W, 2]
+        base = np.concatenate([shifts[:, :, None, :] + anchors[None, None, :, :2],
+                               shifts[:, :, None, :] + anchors[None, None, :, 2:]], axis=-1)  # [H, W, A, 4]
+        rows = batch * self.post_nms_topn
+        rois = np.zeros((rows, 5), np.float32)
+        probs = np.zeros(rows, np.float32)
+        for b in range(batch):
+            scores = class_probs[b, count:].transpose(1, 2, 0).reshape(-1).astype(np.float32)   # [H*W*A]
+            deltas = bbox_deltas[b].reshape(count, 4, height, width).transpose(2, 3, 0, 1).astype(np.float32)
+            boxes = self._decode(base, deltas, img_h, img_w).reshape(-1, 4)
+            widths, heights = boxes[:, 2] - boxes[:, 0] + f(1), boxes[:, 3] - boxes[:, 1] + f(1)
+            scores = scores * ((min_w <= widths) & (min_h <= heights)).astype(np.float32)
+            order = np.argsort(-scores, kind="stable")[:min(self.pre_nms_topn, scores.size)]
+            chosen = order[_proposal_nms(boxes[order], f(self.nms_thresh), self.post_nms_topn, f(1))]
+            out = boxes[chosen]
+            if self.clip_after_nms:
+                out = np.clip(out, 0, np.array([img_w, img_h, img_w, img_h], np.float32))
+            if self.normalize:
+                out = out / np.array([img_w, img_h, img_w, img_h], np.float32)
+            start = b * self.post_nms_topn
+            rois[start:start + len(chosen), 0] = b
+            rois[start:start + len(chosen), 1:] = out
+            probs[start:start + len(chosen)] = scores[chosen]
+            if len(chosen) < self.post_nms_topn:
+                rois[start + len(chosen), 0] = -1
+        return [rois, probs]
+
+    def _decode(self, base, deltas, img_h, img_w):
+        """Anchors moved by (dx, dy) of their size and scaled by exp(dw, dh); sizes count +1 pixel (Caffe)."""
+        f = np.float32
+        x0, y0, x1, y1 = (base[..., i] for i in range(4))
+        ww, hh = x1 - x0 + f(1), y1 - y0 + f(1)
+        cx, cy = x0 + f(0.5) * ww, y0 + f(0.5) * hh
+        dx = deltas[..., 0] / f(self.box_coordinate_scale)
+        dy = deltas[..., 1] / f(self.box_coordinate_scale)
+        dw = deltas[..., 2] / f(self.box_size_scale)
+        dh = deltas[..., 3] / f(self.box_size_scale)
+        pcx, pcy = dx * ww + cx, dy * hh + cy
+        pw, ph = np.exp(dw).astype(np.float32) * ww, np.exp(dh).astype(np.float32) * hh
+        x0, y0, x1, y1 = pcx - f(0.5) * pw, pcy - f(0.5) * ph, pcx + f(0.5) * pw, pcy + f(0.5) * ph
+        if self.clip_before_nms:
+            x0, x1 = np.clip(x0, 0, img_w - f(1)), np.clip(x1, 0, img_w - f(1))
+            y0, y1 = np.clip(y0, 0, img_h - f(1)), np.clip(y1, 0, img_h - f(1))
+        return np.stack([x0, y0, x1, y1], axis=-1).astype(np.float32)
+
+
+def _proposal_nms(boxes: np.ndarray, threshold: np.float32, limit: int, offset: np.float32) -> np.ndarray:
+    """Greedy NMS in score order; sizes count +offset pixels (Caffe's +1). Indices of the kept boxes."""
+    dead = np.zeros(len(boxes), bool)
+    kept: list[int] = []
+    for i in range(len(boxes)):
+        if dead[i]:
+            continue
+        kept.append(i)
+        if len(kept) == limit:
+            break
+        a, rest = boxes[i], boxes[i + 1:]
+        overlapping = (a[0] <= rest[:, 2]) & (a[1] <= rest[:, 3]) & (rest[:, 0] <= a[2]) & (rest[:, 1] <= a[3])
+        w = np.maximum(np.float32(0), np.minimum(a[2], rest[:, 2]) - np.maximum(a[0], rest[:, 0]) + offset)
+        h = np.maximum(np.float32(0), np.minimum(a[3], rest[:, 3]) - np.maximum(a[1], rest[:, 1]) + offset)
+        inter = w * h
+        area_a = (a[2] - a[0] + offset) * (a[3] - a[1] + offset)
+        area_b = (rest[:, 2] - rest[:, 0] + offset) * (rest[:, 3] - rest[:, 1] + offset)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            iou = np.where(overlapping, inter / (area_a + area_b - inter), np.float32(0))
+        dead[i + 1:] |= threshold < iou
+    return np.array(kept, np.int64)
+
+
+OPS: tuple[type[Op], ...] = (PriorBox, PriorBoxClustered, DetectionOutput, Proposal)
 __all__ = [c.__name__ for c in OPS] + ["unique_aspect_ratios"]
