@@ -24,6 +24,7 @@ LAYERS: dict[str, Translator] = {
     "Permute":           tensor.permute,         # SSD
     "Crop":              tensor.crop,
     "Tile":              tensor.tile,
+    "ShuffleChannel":    tensor.shuffle_channel,   # ShuffleNet
     # -- convolution, pooling, dense -----------------------------------------------------------------------------
     "Convolution":       conv.convolution,
     "Deconvolution":     conv.deconvolution,
@@ -63,6 +64,10 @@ LAYERS: dict[str, Translator] = {
     "PriorBox":          detection.prior_box,            # SSD
     "PriorBoxClustered": detection.prior_box_clustered,
     "DetectionOutput":   detection.detection_output,     # SSD
+    "Proposal":          detection.proposal,             # Faster R-CNN
+    "Python:rpn.proposal_layer.ProposalLayer": detection.python_proposal,   # py-faster-rcnn
+    "ROIPooling":        detection.roi_pooling,
+    "PSROIPooling":      detection.psroi_pooling,        # R-FCN
 }
 
 

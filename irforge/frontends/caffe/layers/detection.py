@@ -2,6 +2,9 @@
 py-faster-rcnn Python layer) and ROIPooling, PSROIPooling."""
 from __future__ import annotations
 
+import ast
+import re
+
 import numpy as np
 
 from irforge import ops
@@ -124,3 +127,89 @@ def detection_output(ctx: LayerContext) -> list[Output]:
         raise ctx.error(f"num_classes {p.get('num_classes')} does not fit the confidences [{conf.shape}] "
                         f"({classes} classes per prior box)")
     return [out]
+
+
+# py-faster-rcnn's ProposalLayer reads feat_stride/scales/ratios from param_str and the rest from its TEST config.
+PY_FASTER_RCNN_TEST = dict(pre_nms_topn=6000, post_nms_topn=300, nms_thresh=0.7, min_size=16)
+
+
+def parse_param_str(ctx: LayerContext, text: str) -> dict:
+    """A Python layer's param_str: a dict literal, with or without braces and quotes ("'feat_stride': 16",
+    "feat_stride: 16, scales: [4, 8]")."""
+    body = text.strip()
+    if not body:
+        return {}
+    if not body.startswith("{"):
+        body = "{" + body + "}"
+    body = re.sub(r"([{,]\s*)([A-Za-z_]\w*)\s*:", r"\1'\2':", body)
+    try:
+        value = ast.literal_eval(body)
+    except (ValueError, SyntaxError):
+        raise ctx.error(f"cannot read python_param.param_str {text!r} (expected 'key': value pairs)") from None
+    if not isinstance(value, dict):
+        raise ctx.error(f"python_param.param_str {text!r} is not a dict")
+    return value
+
+
+def _image_info(ctx: LayerContext, info: Output) -> Output:
+    """im_info [N, 3] (height, width, scale) -> the [3] OpenVINO's Proposal takes (the first image's)."""
+    rank = ctx.rank(info, "im_info")
+    if rank == 1:
+        return info
+    if rank != 2:
+        raise ctx.error(f"im_info must be [N, 3] or [N, 4], got [{info.shape}]")
+    return ctx.out(ops.Gather(), info, ctx.const(np.int64(0)), ctx.const(np.int64(0)))
+
+
+def _proposal(ctx: LayerContext, attrs: dict) -> list[Output]:
+    scores, deltas, info = ctx.input(0), ctx.input(1), _image_info(ctx, ctx.input(2))
+    node = ctx.add(ops.Proposal(**attrs, clip_before_nms=True, clip_after_nms=False, normalize=False), scores,
+                   deltas, info)
+    rois, probs = node.outputs
+    if len(ctx.layer.tops) > 1:   # Caffe's scores top is [R, 1]
+        return [rois, ctx.out(ops.Reshape(special_zero=False), probs, ctx.const(i64([-1, 1])))]
+    return [rois]
+
+
+def proposal(ctx: LayerContext) -> list[Output]:
+    """Faster R-CNN's Proposal layer (proposal_param). Caffe keeps only the proposals it finds; OpenVINO pads
+    to post_nms_topn rows and marks the end with a -1 batch index."""
+    p = ctx.param("proposal_param")
+    return _proposal(ctx, dict(
+        base_size=int(p.get("base_size")), pre_nms_topn=int(p.get("pre_nms_topn")),
+        post_nms_topn=int(p.get("post_nms_topn")), nms_thresh=float(p.get("nms_thresh")),
+        feat_stride=int(p.get("feat_stride")), min_size=int(p.get("min_size")),
+        ratio=tuple(float(v) for v in p.list("ratio")) or (0.5, 1.0, 2.0),
+        scale=tuple(float(v) for v in p.list("scale")) or (8.0, 16.0, 32.0)))
+
+
+def python_proposal(ctx: LayerContext) -> list[Output]:
+    """py-faster-rcnn's `Python` layer rpn.proposal_layer.ProposalLayer."""
+    params = parse_param_str(ctx, ctx.param("python_param").get("param_str"))
+    return _proposal(ctx, dict(
+        base_size=16, feat_stride=int(params.get("feat_stride", 16)),
+        ratio=tuple(float(v) for v in params.get("ratios", (0.5, 1.0, 2.0))),
+        scale=tuple(float(v) for v in params.get("scales", (8, 16, 32))), **PY_FASTER_RCNN_TEST))
+
+
+def _rois(ctx: LayerContext, rois: Output) -> Output:
+    if ctx.rank(rois, "the rois") == 2:
+        return rois
+    return ctx.out(ops.Reshape(special_zero=False), rois, ctx.const(i64([-1, 5])))
+
+
+def roi_pooling(ctx: LayerContext) -> list[Output]:
+    p = ctx.param("roi_pooling_param")
+    if int(p.get("pooled_h")) < 1 or int(p.get("pooled_w")) < 1:
+        raise ctx.error("roi_pooling_param needs pooled_h and pooled_w")
+    op = ops.ROIPooling(pooled_h=int(p.get("pooled_h")), pooled_w=int(p.get("pooled_w")),
+                        spatial_scale=float(p.get("spatial_scale")), method="max")
+    return [ctx.out(op, ctx.input(0), _rois(ctx, ctx.input(1)))]
+
+
+def psroi_pooling(ctx: LayerContext) -> list[Output]:
+    """R-FCN's position-sensitive ROI pooling (average over each bin)."""
+    p = ctx.param("psroi_pooling_param")
+    op = ops.PSROIPooling(output_dim=int(p.get("output_dim")), group_size=int(p.get("group_size")),
+                          spatial_scale=float(p.get("spatial_scale")), mode="average")
+    return [ctx.out(op, ctx.input(0), _rois(ctx, ctx.input(1)))]

@@ -242,3 +242,8 @@ def embed(ctx: LayerContext) -> list[Output]:
     if p.get("bias_term"):
         y = ctx.out(ops.Add(), y, ctx.blob(1, (n,), "bias"))
     return [y]
+
+
+def shuffle_channel(ctx: LayerContext) -> list[Output]:
+    group = int(ctx.param("shuffle_channel_param").get("group"))
+    return [ctx.out(ops.ShuffleChannels(axis=1, group=group), ctx.input())]
