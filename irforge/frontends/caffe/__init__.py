@@ -51,6 +51,11 @@ def model_files(options: ConversionOptions) -> tuple[str, str | None]:
 
 def load(options: ConversionOptions) -> Graph:
     proto, model = model_files(options)
+    if options.disable_omitting_optional or options.enable_flattening_nested_params:
+        # In the legacy mo these shaped the IR attributes of custom layers (CustomLayersMapping, fallback);
+        # irforge converts no custom layer (they are reported as unsupported), so there is nothing to shape.
+        log.info("--disable_omitting_optional / --enable_flattening_nested_params only change custom layers' "
+                 "attributes; this net is converted with irforge's own layers, so they have no effect")
     if model is None:
         log.warning("no .caffemodel given: converting the topology of %s with placeholder weights (0, or 1 for "
                     "scales)", proto)

@@ -20,8 +20,8 @@ def net(shape, body: str) -> str:
 
 
 def layer(name, type_, bottom="data", top=None, params="", bottoms=None, tops=None):
-    bottoms = bottoms or [bottom]
-    tops = tops or [top or name]
+    bottoms = [bottom] if bottoms is None else bottoms
+    tops = [top or name] if tops is None else tops
     text = "".join(f' bottom: "{b}"' for b in bottoms) + "".join(f' top: "{t}"' for t in tops)
     return f'layer {{ name: "{name}" type: "{type_}"{text} {params} }}\n'
 
@@ -290,3 +290,48 @@ def test_tile_reduction_argmax_axpy(tmp_path):
             layer("axpy", "Axpy", bottoms=["a", "x", "y"], top="out"))
     a, xx, y = data(2, 3, 1, 1), data(2, 3, 4, 5), data(2, 3, 4, 5)
     check_against_numpy(tmp_path, axpy, {}, {"a": a, "x": xx, "y": y}, {"out": a * xx + y})
+
+
+def test_fork_and_newer_layers(tmp_path):
+    """BN (SegNet forks), Clip and Swish (newer BVLC), GRN, Embed, Parameter and Silence, against their formulas."""
+    x = data(2, 3, 4, 5)
+    gamma, beta, mean, var = data(3), data(3), data(3), rng.uniform(0.5, 2, 3).astype(np.float32)
+    table = data(7, 4)
+    bias = data(4)
+    constant = data(2, 3)
+    indices = np.array([[0, 6, 3], [2, 2, 5]], np.float32)
+    body = (layer("bn", "BN", params="bn_param { eps: 0.01 }") +
+            layer("clip", "Clip", params="clip_param { min: -0.5 max: 0.7 }") +
+            layer("swish", "Swish", params="swish_param { beta: 1.5 }") +
+            layer("grn", "GRN", params="grn_param { bias: 2 }") +
+            layer("embed", "Embed", bottom="ids", params="embed_param { num_output: 4 input_dim: 7 }") +
+            layer("param", "Parameter", bottoms=[], top="param", params="parameter_param { shape { dim: 2 dim: 3 } }") +
+            layer("silence", "Silence", bottoms=["param"], tops=[]))
+    prototxt = ('input: "data" input_shape { dim: 2 dim: 3 dim: 4 dim: 5 }\n'
+                'input: "ids" input_shape { dim: 2 dim: 3 }\n' + body)
+    c = (1, 3, 1, 1)
+    expected = {
+        "bn": (x - mean.reshape(c)) / np.sqrt(var.reshape(c) + 0.01) * gamma.reshape(c) + beta.reshape(c),
+        "clip": np.clip(x, -0.5, 0.7), "swish": x / (1 + np.exp(-1.5 * x)),
+        "grn": x / np.sqrt((x * x).sum(axis=1, keepdims=True) + 2), "embed": table[indices.astype(int)] + bias,
+    }
+    blobs = {"bn": [gamma.reshape(c), beta.reshape(c), mean.reshape(c), var.reshape(c)], "embed": [table, bias],
+             "param": [constant]}
+    check_against_numpy(tmp_path, prototxt, blobs, {"data": x, "ids": indices}, expected)
+
+
+def test_prior_box_clustered(tmp_path):
+    """The legacy Model Optimizer's PriorBoxClustered layer: one box per (width, height) at every cell."""
+    prototxt = ('input: "feat" input_shape { dim: 1 dim: 2 dim: 3 dim: 4 }\n'
+                'input: "image" input_shape { dim: 1 dim: 3 dim: 48 dim: 64 }\n' +
+                layer("pbc", "PriorBoxClustered", bottoms=["feat", "image"], top="pbc",
+                      params="prior_box_param { width: 10 width: 30 height: 20 height: 12 clip: false "
+                             "variance: 0.1 variance: 0.1 variance: 0.2 variance: 0.2 offset: 0.5 }"))
+    cx = (np.arange(4) + 0.5) * 16
+    cy = (np.arange(3) + 0.5) * 16
+    boxes = [[(x - w / 2) / 64, (y - h / 2) / 48, (x + w / 2) / 64, (y + h / 2) / 48]
+             for y in cy for x in cx for w, h in ((10, 20), (30, 12))]
+    expected = np.stack([np.array(boxes, np.float32).reshape(-1),
+                         np.tile(np.array([0.1, 0.1, 0.2, 0.2], np.float32), len(boxes))])[np.newaxis]
+    check_against_numpy(tmp_path, prototxt, {}, {"feat": data(1, 2, 3, 4), "image": data(1, 3, 48, 64)},
+                        {"pbc": expected})
