@@ -109,25 +109,32 @@ def layer_type(m: Message) -> str:
     return kind
 
 
-def rule_meets_test_phase(rule: Message) -> bool:
-    """NetStateRule against Caffe's deploy state (phase TEST, level 0, no stages)."""
-    if rule.has("phase") and rule.get("phase") != "TEST":
-        return False
-    if rule.has("min_level") and rule.get("min_level") > 0:
-        return False
-    if rule.has("max_level") and rule.get("max_level") < 0:
-        return False
-    return not rule.list("stage")
+@dataclass(frozen=True)
+class NetState:
+    """The state a deploy net runs in: phase TEST, with the level and stages the prototxt's `state` gives."""
+
+    level: int = 0
+    stages: frozenset[str] = frozenset()
+
+    def meets(self, rule: Message) -> bool:
+        """Caffe's StateMeetsRule."""
+        if rule.has("phase") and rule.get("phase") != "TEST":
+            return False
+        if rule.has("min_level") and self.level < rule.get("min_level"):
+            return False
+        if rule.has("max_level") and self.level > rule.get("max_level"):
+            return False
+        return set(rule.list("stage")) <= self.stages and not set(rule.list("not_stage")) & self.stages
+
+    def includes(self, layer: Message) -> bool:
+        """A layer with include rules needs one that holds; one with exclude rules, none that holds."""
+        includes, excludes = layer.list("include"), layer.list("exclude")
+        if includes:
+            return any(self.meets(r) for r in includes)
+        return not any(self.meets(r) for r in excludes)
 
 
-def in_test_phase(m: Message) -> bool:
-    includes, excludes = m.list("include"), m.list("exclude")
-    if includes:
-        return any(rule_meets_test_phase(r) for r in includes)
-    return not any(rule_meets_test_phase(r) for r in excludes)
-
-
-def net_inputs(net: Message, layers: list[Message], path: str) -> list[NetInput]:
+def net_inputs(net: Message, path: str) -> list[NetInput]:
     """The old top-level `input:` fields with `input_shape` or `input_dim` (4 per input)."""
     names = net.list("input")
     shapes = [tuple(int(d) for d in s.list("dim")) for s in net.list("input_shape")]
@@ -148,7 +155,9 @@ def read_net(proto_path: str, model_path: str | None) -> CaffeNet:
     if v2 and v1:
         raise InputError("the prototxt mixes `layer {}` and the old `layers {}` format; Caffe reads one of them",
                          path=proto_path)
-    messages = [m for m in (v2 or v1) if in_test_phase(m)]
+    state = proto.get("state")
+    net_state = NetState(int(state.get("level")), frozenset(state.list("stage")))
+    messages = [m for m in (v2 or v1) if net_state.includes(m)]
     if not messages:
         raise InputError("the prototxt has no layers (neither `layer {}` nor `layers {}`)", path=proto_path)
     blobs = read_blobs(model_path) if model_path else {}
@@ -161,7 +170,7 @@ def read_net(proto_path: str, model_path: str | None) -> CaffeNet:
         weightless = sorted(set(blobs) - used)
         if weightless:
             log.info("the .caffemodel has weights for layers the prototxt does not use: %s", ", ".join(weightless))
-    inputs = net_inputs(proto, messages, proto_path)
+    inputs = net_inputs(proto, proto_path)
     return CaffeNet(proto.get("name") or "", inputs, layers, proto_path, model_path)
 
 

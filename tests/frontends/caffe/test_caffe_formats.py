@@ -216,3 +216,20 @@ def test_wrong_blob_shape_names_the_layer(tmp_path):
     proto, model = write_net(tmp_path, V1_NET, {"conv": [data(4, 3, 3, 2), data(4)], "fc": [data(5, 64), data(5)]})
     with pytest.raises(ConversionError, match=r"conv.*blob 0 \(weights\).*\[4, 3, 3, 3\]"):
         irforge.convert_model(str(model), input_proto=str(proto))
+
+
+def test_layers_follow_the_test_phase_and_the_net_state(tmp_path):
+    """Layers for TRAIN, for other stages or levels are left out; the prototxt's own state sets stages and level."""
+    text = ('state { stage: "deploy" level: 2 }\n'
+            'input: "data" input_shape { dim: 1 dim: 3 }\n'
+            'layer { name: "train_only" type: "Dropout" bottom: "data" top: "data" include { phase: TRAIN } }\n'
+            'layer { name: "a" type: "ReLU" bottom: "data" top: "a" include { phase: TEST stage: "deploy" } }\n'
+            'layer { name: "b" type: "Sigmoid" bottom: "a" top: "b" include { stage: "eval" } }\n'
+            'layer { name: "c" type: "TanH" bottom: "a" top: "c" exclude { min_level: 3 } }\n'
+            'layer { name: "d" type: "AbsVal" bottom: "c" top: "d" exclude { not_stage: "deploy" } }\n'
+            'layer { name: "e" type: "AbsVal" bottom: "c" top: "e" include { max_level: 1 } }\n')
+    (tmp_path / "s.prototxt").write_text(text)
+    graph = irforge.convert_model(None, input_proto=str(tmp_path / "s.prototxt"))
+    kinds = sorted(n.op.TYPE for n in graph.nodes if n.op.TYPE not in ("Parameter", "Result", "Const"))
+    assert kinds == ["Abs", "ReLU", "Tanh"]
+    assert [r.name for r in graph.results] == ["d"]
