@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import re
 
-from . import activation, convolution, elementwise, indexing, matmul, normalization, pooling, reduction, shape_ops
+from . import activation, convolution, elementwise, indexing, matmul, normalization, pooling, recurrent, reduction, shape_ops
 from . import detection, movement, roi
 from .base import Constant, Op, Parameter, Result
 
@@ -18,6 +18,7 @@ OPSET: tuple[type[Op], ...] = (
     *reduction.OPS,
     *shape_ops.OPS,
     *indexing.OPS,
+    *recurrent.OPS,
     *detection.OPS,
     *roi.OPS,
     *movement.OPS,
