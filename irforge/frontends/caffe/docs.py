@@ -30,6 +30,8 @@ NOTES: dict[str, tuple[str, str]] = {
     "Crop": ("Slice-8", "needs the reference bottom's cropped dims static"),
     "Tile": ("Tile", ""),
     "ShuffleChannel": ("ShuffleChannels", ""),
+    "Interp": ("MatMul x2 (constant interpolation matrices)", "bilinear, aligned corners; zoom/shrink factors, "
+               "height/width or a second bottom; negative pads crop; static sizes"),
     "Convolution": ("Convolution / GroupConvolution (+ Add)", "any spatial rank; group, dilation, `*_h`/`*_w`, "
                     "bias_term; only `axis: 1`"),
     "Deconvolution": ("ConvolutionBackpropData / GroupConvolutionBackpropData (+ Add)", "as Convolution"),
@@ -81,7 +83,7 @@ NOTES: dict[str, tuple[str, str]] = {
 
 # Layers a deploy net may hold that irforge does not convert, and why.
 NOT_SUPPORTED: dict[str, str] = {
-    "Interp, Resample": "wait for Interpolate in irforge's opset (owned by the ONNX work)",
+    "Resample": "FlowNet2's resampling: no oracle to check its kernels against yet",
     "SpatialTransformer": "needs GridSample in irforge's opset",
     "RegionYolo, ReorgYolo": "YOLO v2 ops are not in irforge's opset yet",
     "Data, ImageData, HDF5Data, MemoryData, DummyData, WindowData": "training data sources: use an Input layer",

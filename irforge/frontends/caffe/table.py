@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from irforge import ops
 
-from .layers import activation, conv, detection, norm, tensor
+from .layers import activation, conv, detection, norm, resize, tensor
 from .layers.common import Translator, identity, unary
 from .net import CaffeLayer
 
@@ -25,6 +25,7 @@ LAYERS: dict[str, Translator] = {
     "Crop":              tensor.crop,
     "Tile":              tensor.tile,
     "ShuffleChannel":    tensor.shuffle_channel,   # ShuffleNet
+    "Interp":            resize.interp,            # DeepLab, PSPNet
     # -- convolution, pooling, dense -----------------------------------------------------------------------------
     "Convolution":       conv.convolution,
     "Deconvolution":     conv.deconvolution,

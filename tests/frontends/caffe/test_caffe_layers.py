@@ -335,3 +335,46 @@ def test_prior_box_clustered(tmp_path):
                          np.tile(np.array([0.1, 0.1, 0.2, 0.2], np.float32), len(boxes))])[np.newaxis]
     check_against_numpy(tmp_path, prototxt, {}, {"feat": data(1, 2, 3, 4), "image": data(1, 3, 48, 64)},
                         {"pbc": expected})
+
+
+@pytest.mark.parametrize("params", ["interp_param { zoom_factor: 2 }", "interp_param { height: 9 width: 4 }"])
+def test_interp(tmp_path, params):
+    shape = (2, 3, 7, 8)
+    check_against_opencv(tmp_path, net(shape, layer("interp", "Interp", params=params)), {},
+                         {"data": data(*shape)}, [("interp", "interp")])
+
+
+def caffe_interp2(x, pad_beg, h_eff, w_eff, h_out, w_out):
+    """Caffe's caffe_cpu_interp2 (DeepLab), loop for loop: bilinear over x[pad:pad + eff], corners aligned."""
+    out = np.zeros(x.shape[:2] + (h_out, w_out), np.float32)
+    rh = np.float32(h_eff - 1) / np.float32(h_out - 1) if h_out > 1 else np.float32(0)
+    rw = np.float32(w_eff - 1) / np.float32(w_out - 1) if w_out > 1 else np.float32(0)
+    for h2 in range(h_out):
+        h1r = rh * np.float32(h2)
+        h1 = int(h1r)
+        h1p = 1 if h1 < h_eff - 1 else 0
+        hl1 = h1r - np.float32(h1)
+        for w2 in range(w_out):
+            w1r = rw * np.float32(w2)
+            w1 = int(w1r)
+            w1p = 1 if w1 < w_eff - 1 else 0
+            wl1 = w1r - np.float32(w1)
+            y, xx = -pad_beg + h1, -pad_beg + w1
+            out[:, :, h2, w2] = ((1 - hl1) * ((1 - wl1) * x[:, :, y, xx] + wl1 * x[:, :, y, xx + w1p]) +
+                                 hl1 * ((1 - wl1) * x[:, :, y + h1p, xx] + wl1 * x[:, :, y + h1p, xx + w1p]))
+    return out
+
+
+def test_interp_shrink_pads_and_second_bottom(tmp_path):
+    """What OpenCV's importer reads differently (it ignores shrink_factor and the pads, and takes one bottom):
+    against Caffe's interp2."""
+    x, like = data(2, 3, 7, 8), data(1, 1, 11, 13)
+    body = (layer("shrink", "Interp", params="interp_param { shrink_factor: 2 }") +
+            layer("both", "Interp", params="interp_param { zoom_factor: 3 shrink_factor: 2 }") +
+            layer("cropped", "Interp", params="interp_param { zoom_factor: 2 pad_beg: -1 pad_end: -1 }") +
+            layer("like_it", "Interp", bottoms=["data", "like"], top="like_it"))
+    prototxt = ('input: "data" input_shape { dim: 2 dim: 3 dim: 7 dim: 8 }\n'
+                'input: "like" input_shape { dim: 1 dim: 1 dim: 11 dim: 13 }\n' + body)
+    expected = {"shrink": caffe_interp2(x, 0, 7, 8, 4, 4), "both": caffe_interp2(x, 0, 7, 8, 10, 10),
+                "cropped": caffe_interp2(x, -1, 5, 6, 9, 11), "like_it": caffe_interp2(x, 0, 7, 8, 11, 13)}
+    check_against_numpy(tmp_path, prototxt, {}, {"data": x, "like": like}, expected)
