@@ -116,6 +116,17 @@ def run_command(command: list[str], env: dict | None = None) -> tuple[float, int
     return float(out[0]), int(out[1])
 
 
+def legacy_version(mo: str) -> str:
+    """"openvino-dev 2024.4.0" from the mo executable's own venv, else its path."""
+    python = Path(mo).with_name("python")
+    try:
+        out = subprocess.run([str(python), "-c", "from importlib.metadata import version; "
+                              "print(version('openvino-dev'))"], capture_output=True, text=True, check=True)
+        return f"openvino-dev {out.stdout.strip()}"
+    except (OSError, subprocess.CalledProcessError):
+        return mo
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--write-docs", action="store_true")
@@ -138,7 +149,8 @@ def main() -> int:
         if args.legacy_mo:
             legacy = [args.legacy_mo, "--input_model", str(model), "--input_proto", str(proto), "--output_dir", out,
                       "--framework", "caffe"]
-            rows.append(("legacy mo (" + args.legacy_mo + ")", *run_command(legacy)))
+            rows.append((f"legacy mo ({legacy_version(args.legacy_mo)}, same files, this machine)",
+                         *run_command(legacy)))
     lines = ["| step | time | peak RSS | peak RSS / weights |", "|---|---|---|---|"]
     for what, seconds, rss in rows:
         lines.append(f"| {what} | {seconds:.2f} s | {rss / 2**20:.0f} MiB | {rss / weights:.2f}x |")
@@ -150,24 +162,31 @@ def main() -> int:
     return 0
 
 
+BEGIN, END = "<!-- bench/caffe_load.py: begin -->", "<!-- bench/caffe_load.py: end -->"
+
+
 def write_docs(table: str, weights: int) -> None:
     path = ROOT / "docs" / "BENCHMARKS.md"
-    text = path.read_text() if path.exists() else "# Benchmarks\n\nMeasured by the scripts in bench/; each section " \
-                                                   "says how to rerun it.\n"
+    text = path.read_text() if path.exists() else "# Benchmarks\n"
     cpu = platform.processor() or platform.machine()
-    section = (f"## Caffe: loading VGG16 (bench/caffe_load.py)\n\n"
+    section = (f"{BEGIN}\n## Caffe: loading VGG16 (`bench/caffe_load.py`)\n\n"
                f"VGG16 deploy prototxt with random weights: a {weights / 1e6:.0f} MB .caffemodel (packed floats, as "
-               f"Caffe writes them). Each step runs in a fresh process; the time is the best of 3 and the peak RSS "
-               f"is that process's maximum resident set (file pages of the memory-mapped .caffemodel included).\n\n"
+               f"Caffe writes them). Each step runs in a fresh process; the time is the best of 3 (the legacy mo: "
+               f"one run) and the peak RSS is that process's high-water mark.\n\n"
                f"{table}\n\n"
-               f"The legacy mo decoded every weight into a Python object ({LEGACY_FIGURES}). irforge reads the "
-               f"protobuf wire format itself and keeps each packed blob as a byte range of the .caffemodel "
-               f"(FileSlice): the frontend never touches the weights, and the IR writer copies them from the "
-               f"memory-mapped file.\n\n"
-               f"Machine: {os.cpu_count()} cores ({cpu}), Python {platform.python_version()}. Rerun: "
-               f"`PYTHONPATH=. python bench/caffe_load.py --write-docs`.\n")
-    pattern = re.compile(r"## Caffe: loading VGG16.*?(?=\n## |\Z)", re.S)
-    text = pattern.sub(section.rstrip() + "\n", text) if pattern.search(text) else text.rstrip() + "\n\n" + section
+               f"The legacy mo decodes every weight into a Python object ({LEGACY_FIGURES}; on this shared "
+               f"machine it took longer). irforge reads the protobuf wire format itself and keeps each packed blob "
+               f"as a byte range of the .caffemodel (FileSlice): the frontend reads only the net's structure, and "
+               f"the IR writer copies the weights in chunks, so neither step holds them in memory.\n\n"
+               f"Machine: {os.cpu_count()} cores ({cpu}) shared with other jobs, Python "
+               f"{platform.python_version()}. Rerun: `PYTHONPATH=. python bench/caffe_load.py --write-docs "
+               f"[--legacy-mo PATH/TO/mo]` (the legacy mo from `pip install 'openvino-dev[caffe]==2024.4.0' "
+               f"'numpy<1.24'` in its own venv).\n{END}\n")
+    pattern = re.compile(re.escape(BEGIN) + r".*?" + re.escape(END) + r"\n?", re.S)
+    if pattern.search(text):
+        text = pattern.sub(section.replace("\\", "\\\\"), text)
+    else:
+        text = text.rstrip() + "\n\n" + section
     path.write_text(text)
     print(f"wrote {path}")
 

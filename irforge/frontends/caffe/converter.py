@@ -19,6 +19,7 @@ from irforge.options import ConversionOptions
 
 from .context import LayerContext
 from .mean_file import read_mean_image
+from .message import Message
 from .net import CaffeLayer, CaffeNet
 from .table import LAYERS, Translator, layer_key
 
@@ -134,6 +135,10 @@ class Converter:
         return self.graph
 
     def translate(self, layer: CaffeLayer) -> None:
+        unknown = unknown_fields(layer.message)
+        if unknown:
+            log.warning("layer '%s' (%s): %s not known to irforge's caffe.proto and ignored (a fork's field, or a "
+                        "typo Caffe itself would reject)", layer.name, layer.type, ", ".join(unknown))
         inputs = []
         for bottom in layer.bottoms:
             binding = self.bindings.get(bottom)
@@ -153,3 +158,13 @@ class Converter:
         ctx.finish(outputs, layer.tops)
         for top, out in zip(layer.tops, outputs):
             self.bind(top, out)
+
+
+def unknown_fields(message: Message, prefix: str = "") -> list[str]:
+    """Dotted paths of the fields the schema does not know, in this message and the known messages inside it."""
+    found = [prefix + name for name in message.unknown]
+    for name, values in message.values.items():
+        for value in values:
+            if isinstance(value, Message) and value.type is not None:
+                found += unknown_fields(value, f"{prefix}{name}.")
+    return found

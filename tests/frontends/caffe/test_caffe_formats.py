@@ -233,3 +233,13 @@ def test_layers_follow_the_test_phase_and_the_net_state(tmp_path):
     kinds = sorted(n.op.TYPE for n in graph.nodes if n.op.TYPE not in ("Parameter", "Result", "Const"))
     assert kinds == ["Abs", "ReLU", "Tanh"]
     assert [r.name for r in graph.results] == ["d"]
+
+
+def test_unknown_fields_are_reported(tmp_path, caplog):
+    text = ('input: "data" input_shape { dim: 1 dim: 2 dim: 4 dim: 4 }\n'
+            'layer { name: "pool" type: "Pooling" bottom: "data" top: "pool" '
+            'pooling_param { pool: MAX kernal_size: 2 kernel_size: 2 stride: 2 } fancy_param { x: 1 } }\n')
+    (tmp_path / "u.prototxt").write_text(text)
+    with caplog.at_level("WARNING", logger="irforge"):
+        irforge.convert_model(None, input_proto=str(tmp_path / "u.prototxt"))
+    assert "pooling_param.kernal_size" in caplog.text and "fancy_param" in caplog.text
