@@ -107,9 +107,6 @@ class Converter:
         return values.reshape(-1, 1, 1)
 
     def bind(self, name: str, output: Output) -> None:
-        old = self.bindings.get(name)
-        if old is not None:
-            old.output.names.discard(name)   # the name follows the newest value (Caffe's in-place semantics)
         binding = Binding(name, output)
         self.bindings[name] = binding
         self.produced.append(binding)
@@ -151,10 +148,9 @@ class Converter:
         outputs = self.table[layer_key(layer)](ctx)
         if len(outputs) < len(layer.tops):
             raise ctx.error(f"has {len(layer.tops)} tops; irforge's translation gives {len(outputs)}")
-        for top, out in zip(layer.tops, outputs):
-            old = self.bindings.get(top)
-            if old is not None:
-                old.output.names.discard(top)
+        for top in layer.tops:   # the name follows the newest value (Caffe's in-place semantics)
+            if top in self.bindings:
+                self.bindings[top].output.names.discard(top)
         ctx.finish(outputs, layer.tops)
         for top, out in zip(layer.tops, outputs):
             self.bind(top, out)

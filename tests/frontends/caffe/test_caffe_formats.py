@@ -243,3 +243,19 @@ def test_unknown_fields_are_reported(tmp_path, caplog):
     with caplog.at_level("WARNING", logger="irforge"):
         irforge.convert_model(None, input_proto=str(tmp_path / "u.prototxt"))
     assert "pooling_param.kernal_size" in caplog.text and "fancy_param" in caplog.text
+
+
+def test_in_place_blob_names_follow_the_newest_value(tmp_path):
+    """conv -> in-place ReLU -> in-place Dropout (an identity): the name `conv` ends on the ReLU's output, and
+    only there; a later layer reading `conv` reads that value."""
+    text = ('input: "data" input_shape { dim: 1 dim: 2 dim: 3 dim: 3 }\n'
+            'layer { name: "conv" type: "Convolution" bottom: "data" top: "conv" '
+            'convolution_param { num_output: 2 kernel_size: 1 } }\n'
+            'layer { name: "relu" type: "ReLU" bottom: "conv" top: "conv" }\n'
+            'layer { name: "drop" type: "Dropout" bottom: "conv" top: "conv" }\n'
+            'layer { name: "prob" type: "Softmax" bottom: "conv" top: "prob" }\n')
+    (tmp_path / "n.prototxt").write_text(text)
+    graph = irforge.convert_model(None, input_proto=str(tmp_path / "n.prototxt"))
+    named = [o for n in graph.nodes for o in n.outputs if "conv" in o.names]
+    assert len(named) == 1 and named[0].node.op.TYPE == "ReLU"
+    assert graph.results[0].inputs[0].node.inputs[0] is named[0]
