@@ -553,4 +553,4 @@ def _proposal_nms(boxes: np.ndarray, threshold: np.float32, limit: int, offset: 
 
 
 OPS: tuple[type[Op], ...] = (PriorBox, PriorBoxClustered, DetectionOutput, Proposal)
-__all__ = [c.__name__ for c in OPS] + ["unique_aspect_ratios"]
+__all__ = [c.__name__ for c in OPS]

@@ -23,6 +23,10 @@ VARINT, FIXED64, LEN, FIXED32 = 0, 1, 2, 5
 # Blob value fields: data (float) and double_data; the gradients (diff) are skipped unread.
 _BLOB_VALUES = {5: np.dtype("<f4"), 8: np.dtype("<f8")}
 _BLOB_DIFFS = {6, 9}
+# The wire types each kind is written with (repeated scalars may also come packed, as LEN).
+_WIRE_TYPES = {"message": (LEN,), "string": (LEN,), "bytes": (LEN,), "float": (FIXED32,), "double": (FIXED64,),
+               "int32": (VARINT,), "int64": (VARINT,), "uint32": (VARINT,), "uint64": (VARINT,), "bool": (VARINT,),
+               "enum": (VARINT,)}
 
 
 @dataclass(frozen=True)
@@ -78,7 +82,8 @@ class WireReader:
                 pos = self.skip(wire, pos, end, tag_at)
                 continue
             field = mtype.by_number.get(number)
-            if field is None:
+            if field is None or wire not in _WIRE_TYPES[field.kind] and not (field.repeated and wire == LEN):
+                # Unknown, or another fork's field under the same number: not ours to read.
                 pos = self.skip(wire, pos, end, tag_at)
                 continue
             pos = self.field(out, field, wire, tag_at, pos, end)

@@ -52,10 +52,6 @@ class LayerContext(NodeBuilder):
         return axis + rank if axis < 0 else axis
 
     # -- weights -------------------------------------------------------------------------------------------------
-    @property
-    def blobs(self) -> list[Blob]:
-        return self.layer.blobs
-
     def has_blob(self, i: int) -> bool:
         return i < len(self.layer.blobs) or not self.converter.weights_given
 

@@ -51,9 +51,6 @@ class Message:
         """A repeated field's values (empty when unset)."""
         return list(self.values.get(name, ()))
 
-    def fields(self) -> list[str]:
-        return list(self.values)
-
     def __repr__(self) -> str:
         inner = ", ".join(f"{k}={v if len(v) > 1 else v[0]!r}" for k, v in self.values.items())
         return f"{self.type_name}({inner})"

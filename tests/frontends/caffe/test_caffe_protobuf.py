@@ -147,3 +147,14 @@ def test_writer_output_reads_with_protobuf(classes, tmp_path):
         got = [blob_from_message(b, str(path), "conv", i) for i, b in enumerate(blobs)]
         np.testing.assert_array_equal(got[0].array(), arrays[0])
         np.testing.assert_array_equal(got[1].array(), arrays[1])
+
+
+def test_a_forks_field_under_a_known_number_is_skipped(tmp_path):
+    """A field number that irforge's schema knows with another type (another fork's numbering) is skipped, not
+    misread: here pooling_param (121 in LayerParameter) written as a varint."""
+    from caffe_writer import key, length_delimited, string, varint
+    layer = string(1, "pool") + string(2, "Pooling") + key(121, 0) + varint(7)
+    path = tmp_path / "fork.caffemodel"
+    path.write_bytes(string(1, "net") + length_delimited(100, layer))
+    (parsed,) = read_caffemodel(str(path)).list("layer")
+    assert parsed.get("name") == "pool" and not parsed.has("pooling_param")
