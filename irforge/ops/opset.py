@@ -4,7 +4,7 @@ from __future__ import annotations
 import re
 
 from . import activation, convolution, elementwise, indexing, matmul, normalization, pooling, recurrent, reduction, shape_ops
-from . import state
+from . import detection, movement, roi, state
 from .base import Constant, Op, Parameter, Result
 
 OPSET: tuple[type[Op], ...] = (
@@ -20,6 +20,9 @@ OPSET: tuple[type[Op], ...] = (
     *indexing.OPS,
     *recurrent.OPS,
     *state.OPS,
+    *detection.OPS,
+    *roi.OPS,
+    *movement.OPS,
 )
 
 # The IR reader's aliases (OpenVINO reads these type names as the same op).
