@@ -9,6 +9,8 @@ import time
 import traceback
 from pathlib import Path
 
+import numpy as np
+
 from irforge.errors import IrforgeError
 
 # (flag, argparse keywords, help). One table, so `--help` documents every flag and docs/CLI.md can be generated.
@@ -166,8 +168,9 @@ EXAMPLES: dict[str, str] = {
 }
 # Legacy flags that irforge does not do, with what to do instead.
 REJECTED = {
-    "--k": "Caffe's --k (CustomLayersMapping.xml) and the 'fallback to Caffe' mode are not supported: bring "
-           "unknown layers with --extensions instead.",
+    "--k": "Caffe's --k (CustomLayersMapping.xml) and the legacy 'fallback to Caffe' mode (running unknown "
+           "layers in an installed Caffe) are not supported: irforge converts without Caffe. Drop the flag; a net "
+           "with layers irforge does not know fails with one error that lists them all.",
     "--generate_deprecated_IR_V7": "IR v7 is not supported: irforge writes IR v11, which OpenVINO reads.",
 }
 GROUPS = {"model": "model", "output": "output files", "shape": "inputs, outputs and shapes",
@@ -221,12 +224,9 @@ def run_convert(argv: list[str], prog: str) -> int:
         xml, binp = save_model(graph, Path(options.output_dir) / f"{name}.xml", compress_to_fp16=options.fp16)
         seconds = time.perf_counter() - start
         if not options.silent:
-            n_ops = sum(1 for n in graph.nodes if n.op.TYPE not in ("Parameter", "Result", "Const"))
-            weights = sum(n.op.nbytes for n in graph.nodes if n.op.TYPE == "Const")  # type: ignore[attr-defined]
             print(f"[ SUCCESS ] XML file: {xml}")
             print(f"[ SUCCESS ] BIN file: {binp}")
-            print(f"[ SUCCESS ] {n_ops} ops, {weights / 1e6:.1f} MB of constants, "
-                  f"{len(graph.parameters)} input(s), {len(graph.results)} output(s), converted in {seconds:.2f} s")
+            print(f"[ SUCCESS ] {summary(graph)}, converted in {seconds:.2f} s")
         return 0
     except IrforgeError as e:
         print(f"[ ERROR ] {e}", file=sys.stderr)
@@ -253,6 +253,17 @@ def _configure_logging(level: str) -> None:
     log.handlers = [handler]
     log.setLevel(getattr(logging, "WARNING" if level == "WARN" else level, logging.ERROR))
     log.propagate = False
+
+
+def summary(graph) -> str:
+    """ops, model parameters (elements of the constants) and their bytes, inputs and outputs."""
+    from irforge.core.graph import Constant
+    constants = [n.op for n in graph.nodes if isinstance(n.op, Constant)]
+    n_ops = sum(1 for n in graph.nodes if n.op.TYPE not in ("Parameter", "Result", "Const"))
+    elements = sum(int(np.prod(c.shape, dtype=np.int64)) for c in constants)
+    nbytes = sum(c.nbytes for c in constants)
+    return (f"{n_ops} ops, {elements / 1e6:.2f} M parameters ({nbytes / 1e6:.1f} MB), "
+            f"{len(graph.parameters)} input(s), {len(graph.results)} output(s)")
 
 
 def _default_name(options) -> str:

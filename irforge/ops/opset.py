@@ -4,6 +4,7 @@ from __future__ import annotations
 import re
 
 from . import activation, convolution, elementwise, indexing, matmul, normalization, pooling, recurrent, reduction, shape_ops
+from . import detection, movement, roi, state
 from .base import Constant, Op, Parameter, Result
 
 OPSET: tuple[type[Op], ...] = (
@@ -18,6 +19,10 @@ OPSET: tuple[type[Op], ...] = (
     *shape_ops.OPS,
     *indexing.OPS,
     *recurrent.OPS,
+    *state.OPS,
+    *detection.OPS,
+    *roi.OPS,
+    *movement.OPS,
 )
 
 # The IR reader's aliases (OpenVINO reads these type names as the same op).
