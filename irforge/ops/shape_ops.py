@@ -1,5 +1,5 @@
 """Ops that move data without arithmetic: Reshape, Squeeze/Unsqueeze, Transpose, Concat, Split, ShapeOf,
-Broadcast, Tile, Pad, ShuffleChannels."""
+Broadcast, Tile, Pad."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -371,30 +371,7 @@ class Pad(Op):
         return [np.pad(x, widths, mode=mode)]
 
 
-@dataclass(frozen=True)
-class ShuffleChannels(Op):
-    """opset1 ShuffleChannels: axis `axis` seen as [group, size / group] is transposed to [size / group, group]
-    (ShuffleNet's channel shuffle; what Reshape -> Transpose -> Reshape exports fuse into)."""
-
-    TYPE = "ShuffleChannels"
-    axis: int = 1
-    group: int = 1
-
-    def infer(self, x: TensorInfo) -> list[TensorInfo]:
-        if x.rank is not None:
-            dim = x.shape[normalize_axis(self.axis, x.rank)]
-            if self.group < 1 or (isinstance(dim, int) and dim % self.group):
-                raise ValueError(f"axis {self.axis} of size {dim} does not split into {self.group} groups")
-        return [TensorInfo(x.element_type, x.shape)]
-
-    def evaluate(self, x: np.ndarray) -> list[np.ndarray]:
-        a = normalize_axis(self.axis, x.ndim)
-        split = x.reshape(x.shape[:a] + (self.group, x.shape[a] // self.group) + x.shape[a + 1:])
-        return [np.swapaxes(split, a, a + 1).reshape(x.shape)]
-
-
 OPS: tuple[type[Op], ...] = (
     Reshape, Squeeze, Unsqueeze, Transpose, Concat, Split, VariadicSplit, ShapeOf, Broadcast, Tile, Pad,
-    ShuffleChannels,
 )
 __all__ = [c.__name__ for c in OPS]
