@@ -2,7 +2,8 @@
 openvino.convert_model (FP32, saved with compress_to_fp16=False) in the same run; we count ops, weigh the .bin,
 and time both IRs on the OpenVINO CPU plugin (1 stream, 2 threads, f32 hint, interleaved runs, medians).
 
-usage: python bench/ir_quality.py [--only NAME,...] [--no-latency] [--seconds S] [--write docs/BENCHMARKS.md]
+usage: python bench/ir_quality.py [--only NAME,...] [--no-latency] [--seconds S] [--sessions N]
+                                  [--write docs/BENCHMARKS.md]
 """
 from __future__ import annotations
 
@@ -111,7 +112,7 @@ def executed_nodes(compiled) -> int:
     return sum(t not in ("Const", "Input", "Output") for t in types)
 
 
-def measure(name: str, path: Path, seconds: float, latency: bool) -> dict:
+def measure(name: str, path: Path, seconds: float, latency: bool, sessions: int = 4) -> dict:
     with tempfile.TemporaryDirectory(prefix="irforge-bench-") as tmp:
         out = Path(tmp)
         row: dict = {"model": name}
@@ -128,7 +129,7 @@ def measure(name: str, path: Path, seconds: float, latency: bool) -> dict:
             row[f"bin_{key}"] = xml.with_suffix(".bin").stat().st_size if xml.with_suffix(".bin").exists() else 0
             row[f"counts_{key}"] = counts
         if latency:
-            row.update(latency_ratio(ours, theirs, seconds))
+            row.update(latency_ratio(ours, theirs, seconds, sessions))
         return row
 
 
@@ -167,7 +168,8 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--only", default="")
     ap.add_argument("--no-latency", action="store_true")
-    ap.add_argument("--seconds", type=float, default=6.0, help="latency measurement time per model")
+    ap.add_argument("--seconds", type=float, default=24.0, help="latency measurement time per model")
+    ap.add_argument("--sessions", type=int, default=6, help="compilations of each IR per model (see latency_ratio)")
     ap.add_argument("--write", default="")
     args = ap.parse_args()
     import logging
@@ -177,24 +179,24 @@ def main() -> None:
     for name, path in corpus.corpus().items():
         if wanted and name not in wanted:
             continue
-        row = measure(name, path, args.seconds, not args.no_latency)
+        row = measure(name, path, args.seconds, not args.no_latency, args.sessions)
         rows.append(row)
         print(table([row]).splitlines()[-1], flush=True)
     text = table(rows)
     print()
     print(text)
     if args.write:
-        write_section(Path(args.write), text, len(rows), args.seconds)
+        write_section(Path(args.write), text, len(rows), args.seconds, args.sessions)
 
 
-def write_section(path: Path, text: str, count: int, seconds: float) -> None:
+def write_section(path: Path, text: str, count: int, seconds: float, sessions: int) -> None:
     import openvino as ov
     begin, end = "<!-- ir_quality:begin -->", "<!-- ir_quality:end -->"
     section = (f"{begin}\n## IR quality next to openvino.convert_model\n\n"
                f"`python bench/ir_quality.py --write docs/BENCHMARKS.md` ({count} models, OpenVINO "
                f"{ov.__version__}). Ops exclude Parameter, Result and Const; \"all layers\" counts them too. "
                f"Both IRs are FP32 (ovc saved with compress_to_fp16=False). Latency: OpenVINO CPU, 1 stream, "
-               f"2 threads, f32 hint. In each of 4 sessions ours is compiled once and ovc's IR twice (rotating "
+               f"2 threads, f32 hint. In each of {sessions} sessions ours is compiled once and ovc's IR twice (rotating "
                f"the order), and ~25 ms blocks of inferences of the three run interleaved ({seconds:g} s per "
                f"model in all); ratio = median of ours' blocks / median of ovc's (below 1: ours is faster). The "
                f"CPU-time ratio is the same over process CPU time, which the other processes on this shared "

@@ -105,10 +105,13 @@ def optimization_passes(options: ConversionOptions) -> tuple[Pass, ...]:
         fuse_activations,       # before linear fusing, which would swallow their constants (GELU's * 0.5)
         fuse_normalizations,    # likewise (MVN's eps, LayerNorm's shape); after merge_duplicates (one mean)
         fuse_shuffle_channels,  # Reshape -> Transpose -> Reshape channel shuffles (ShuffleNet) into one op
-        simplify_reshapes,      # after it (its Transpose is a real one); unit-axis Transposes, Reshape chains
-        simplify_pooling,       # ceil -> floor rounding where equal; before fuse_pad, which takes floor AvgPools
-        fuse_pad,               # Pad -> Conv / AvgPool: 1x1 convolutions get their zero pads for optimize_strides
     ]
+    if not options.keep_shape_ops:
+        # Both bake the current static shapes into the IR (a Reshape target, a rounding that is only equal for
+        # this input size), which --keep_shape_ops asks not to do.
+        passes.append(simplify_reshapes)  # after the shuffles (their Transpose is a real one)
+        passes.append(simplify_pooling)   # ceil -> floor rounding where equal; before fuse_pad (floor AvgPools)
+    passes.append(fuse_pad)     # Pad -> Conv / AvgPool: 1x1 convolutions get their zero pads for optimize_strides
     if not options.disable_fusing:
         # BatchNorm / Mul / Add chains into the preceding Convolution / MatMul weights: per-branch BatchNorms
         # fold into their convolutions first, so grouped convolution fusing sees Conv -> Add(bias) branches

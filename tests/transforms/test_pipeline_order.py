@@ -100,5 +100,6 @@ def test_switches():
     assert "fuse_grouped_convolutions" not in names(disable_gfusing=True)
     assert names(disable_gfusing=True).count("fuse_linear_ops") == 1
     assert "optimize_strides" not in names(disable_resnet_optimization=True)
+    assert not {"simplify_reshapes", "simplify_pooling"} & set(names(keep_shape_ops=True))   # shape-specific
     everything_off = names(disable_fusing=True, disable_gfusing=True, disable_resnet_optimization=True)
     assert not {"fuse_linear_ops", "fuse_grouped_convolutions", "optimize_strides"} & set(everything_off)
