@@ -164,6 +164,23 @@ def table(rows: list[dict]) -> str:
     return "\n".join(lines)
 
 
+def summary(rows: list[dict]) -> str:
+    """Geometric means over the models measured, and how many executed graphs are the same size or smaller."""
+    timed = [r for r in rows if "ratio" in r]
+    if not timed:
+        return ""
+
+    def gmean(key: str) -> float:
+        return float(np.exp(np.mean([np.log(r[key]) for r in timed])))
+    fewer_ops = sum(r["ops_ours"] <= r["ops_theirs"] for r in rows if "ops_ours" in r)
+    same = sum(r["exec_ours"] == r["exec_theirs"] for r in timed)
+    smaller = sum(r["exec_ours"] < r["exec_theirs"] for r in timed)
+    return (f"Ops: irforge has no more ops than ovc on {fewer_ops} of {len(rows)} models. Executed graphs: "
+            f"{smaller} smaller than ovc's, {same} the same size, {len(timed) - same - smaller} larger. Geometric "
+            f"mean over {len(timed)} models: latency ratio {gmean('ratio'):.3f}, CPU-time ratio "
+            f"{gmean('cpu_ratio'):.3f}, A/A control {gmean('control'):.3f}.")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--only", default="")
@@ -182,11 +199,20 @@ def main() -> None:
         row = measure(name, path, args.seconds, not args.no_latency, args.sessions)
         rows.append(row)
         print(table([row]).splitlines()[-1], flush=True)
-    text = table(rows)
+    text = table(rows) + "\n\n" + summary(rows)
     print()
     print(text)
     if args.write:
         write_section(Path(args.write), text, len(rows), args.seconds, args.sessions)
+
+
+def _commit() -> str:
+    import subprocess
+    try:
+        return subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True,
+                              cwd=Path(__file__).parent).stdout.strip() or "?"
+    except OSError:
+        return "?"
 
 
 def write_section(path: Path, text: str, count: int, seconds: float, sessions: int) -> None:
@@ -194,7 +220,7 @@ def write_section(path: Path, text: str, count: int, seconds: float, sessions: i
     begin, end = "<!-- ir_quality:begin -->", "<!-- ir_quality:end -->"
     section = (f"{begin}\n## IR quality next to openvino.convert_model\n\n"
                f"`python bench/ir_quality.py --write docs/BENCHMARKS.md` ({count} models, OpenVINO "
-               f"{ov.__version__}). Ops exclude Parameter, Result and Const; \"all layers\" counts them too. "
+               f"{ov.__version__.split('-')[0]}, irforge at {_commit()}). Ops exclude Parameter, Result and Const; \"all layers\" counts them too. "
                f"Both IRs are FP32 (ovc saved with compress_to_fp16=False). Latency: OpenVINO CPU, 1 stream, "
                f"2 threads, f32 hint. In each of {sessions} sessions ours is compiled once and ovc's IR twice (rotating "
                f"the order), and ~25 ms blocks of inferences of the three run interleaved ({seconds:g} s per "
