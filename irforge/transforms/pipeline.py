@@ -21,6 +21,7 @@ from .fuse_linear_ops import fuse_linear_ops
 from .fuse_normalizations import fuse_normalizations
 from .fuse_pad import fuse_pad
 from .fuse_shuffle_channels import fuse_shuffle_channels
+from .fuse_split_concat_upsample import fuse_split_concat_upsample
 from .merge_duplicates import merge_duplicates
 from .optimize_strides import optimize_strides
 from .remove_dead_nodes import remove_dead_nodes
@@ -105,6 +106,7 @@ def optimization_passes(options: ConversionOptions) -> tuple[Pass, ...]:
         fuse_activations,       # before linear fusing, which would swallow their constants (GELU's * 0.5)
         fuse_normalizations,    # likewise (MVN's eps, LayerNorm's shape); after merge_duplicates (one mean)
         fuse_shuffle_channels,  # Reshape -> Transpose -> Reshape channel shuffles (ShuffleNet) into one op
+        fuse_split_concat_upsample,   # Split + Concat repeating slices: nearest upsampling (one Interpolate)
     ]
     if not options.keep_shape_ops:
         # Both bake the current static shapes into the IR (a Reshape target, a rounding that is only equal for

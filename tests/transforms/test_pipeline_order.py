@@ -6,7 +6,7 @@ from irforge.options import ConversionOptions
 from irforge.transforms.pipeline import conversion_passes, pass_name
 
 REWRITING = ("merge_duplicates", "fuse_activations", "fuse_normalizations", "fuse_shuffle_channels",
-             "simplify_reshapes", "fuse_pad",
+             "fuse_split_concat_upsample", "simplify_reshapes", "fuse_pad",
              "simplify_pooling", "fuse_linear_ops", "fuse_grouped_convolutions", "optimize_strides",
              "transpose_matmul_weights")
 
@@ -40,6 +40,12 @@ def test_shuffles_fuse_before_reshape_chains_merge():
     """Merging Reshape chains first could swallow the Reshapes around a channel shuffle's Transpose."""
     order = names()
     assert last(order, "fuse_shuffle_channels") < first(order, "simplify_reshapes")
+
+
+def test_upsampling_before_grouped_convolutions():
+    """A Split feeding a Concat is the upsampling pattern; grouped convolution fusing takes Splits too."""
+    order = names()
+    assert last(order, "fuse_split_concat_upsample") < first(order, "fuse_grouped_convolutions")
 
 
 def test_patterns_before_linear_fusing():
