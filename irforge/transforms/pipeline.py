@@ -13,6 +13,7 @@ from irforge.options import ConversionOptions
 from .eliminate_identities import eliminate_identities
 from .fold_constants import fold_constants
 from .remove_dead_nodes import remove_dead_nodes
+from .sink_transposes import sink_transposes
 
 Pass = Callable[[Graph], int]
 
@@ -43,6 +44,7 @@ def conversion_passes(options: ConversionOptions) -> tuple[Pass, ...]:
     passes: tuple[Pass, ...] = (
         remove_dead_nodes,      # before folding: never evaluate what no output needs
         fold,                   # frontends leave Const -> Reshape/Transpose chains on weights
+        sink_transposes,        # after folding (constants are Constants): cancels the NHWC<->NCHW pairs
     )
     passes += CLEANUP
     return passes

@@ -1,0 +1,194 @@
+"""Elementwise math, activations, reductions, MatMul and Softmax."""
+from __future__ import annotations
+
+import numpy as np
+
+from irforge import ops
+from irforge.core.element_type import ElementType
+from irforge.core.graph import Output
+
+from ..node import TfNode
+from .generic import cast_to, i64, scalar_like
+
+
+def _is_integral(x: Output) -> bool:
+    return x.element_type.is_integral
+
+
+def div(n: TfNode) -> list[Output]:
+    """Div: C division for integers (truncates toward zero), true division for floats."""
+    x, y = n.input(0), n.input(1)
+    return [n.out(ops.Divide(m_pythondiv=False), x, y)]
+
+
+def floor_div(n: TfNode) -> list[Output]:
+    x, y = n.input(0), n.input(1)
+    if _is_integral(x):
+        return [n.out(ops.Divide(m_pythondiv=True), x, y)]
+    return [n.out(ops.Floor(), n.out(ops.Divide(), x, y))]
+
+
+def div_no_nan(n: TfNode) -> list[Output]:
+    """x / y, and 0 where y == 0."""
+    x, y = n.input(0), n.input(1)
+    zero = scalar_like(n, 0, y)
+    is_zero = n.out(ops.Equal(), y, zero)
+    safe = n.out(ops.Select(), is_zero, scalar_like(n, 1, y), y)
+    return [n.out(ops.Select(), is_zero, zero, n.out(ops.Divide(), x, safe))]
+
+
+def rsqrt(n: TfNode) -> list[Output]:
+    x = n.input(0)
+    return [n.out(ops.Divide(), scalar_like(n, 1, x), n.out(ops.Sqrt(), x))]
+
+
+def reciprocal(n: TfNode) -> list[Output]:
+    x = n.input(0)
+    return [n.out(ops.Divide(), scalar_like(n, 1, x), x)]
+
+
+def square(n: TfNode) -> list[Output]:
+    x = n.input(0)
+    return [n.out(ops.Multiply(), x, x)]
+
+
+def erfc(n: TfNode) -> list[Output]:
+    x = n.input(0)
+    return [n.out(ops.Subtract(), scalar_like(n, 1, x), n.out(ops.Erf(), x))]
+
+
+def log1p(n: TfNode) -> list[Output]:
+    x = n.input(0)
+    return [n.out(ops.Log(), n.out(ops.Add(), x, scalar_like(n, 1, x)))]
+
+
+def expm1(n: TfNode) -> list[Output]:
+    x = n.input(0)
+    return [n.out(ops.Subtract(), n.out(ops.Exp(), x), scalar_like(n, 1, x))]
+
+
+def relu6(n: TfNode) -> list[Output]:
+    return [n.out(ops.Clamp(min=0.0, max=6.0), n.input(0))]
+
+
+def leaky_relu(n: TfNode) -> list[Output]:
+    """max(x, alpha * x) is exact for 0 <= alpha <= 1; other slopes select by sign."""
+    x = n.input(0)
+    alpha = float(n.attr("alpha", 0.2))
+    scaled = n.out(ops.Multiply(), x, scalar_like(n, alpha, x))
+    if 0.0 <= alpha <= 1.0:
+        return [n.out(ops.Maximum(), x, scaled)]
+    positive = n.out(ops.Greater(), x, scalar_like(n, 0, x))
+    return [n.out(ops.Select(), positive, x, scaled)]
+
+
+def elu(n: TfNode) -> list[Output]:
+    return [n.out(ops.Elu(alpha=1.0), n.input(0))]
+
+
+def selu(n: TfNode) -> list[Output]:
+    x = n.input(0)
+    return [n.out(ops.Selu(), x, scalar_like(n, 1.6732632423543772, x), scalar_like(n, 1.0507009873554805, x))]
+
+
+def bias_add(n: TfNode) -> list[Output]:
+    x, bias = n.input(0), n.input(1)
+    if n.attr("data_format", "NHWC") in ("NCHW", "NCDHW", "NCW") and x.shape.rank not in (None, 1, 2):
+        bias = n.out(ops.Reshape(), bias, n.const(i64([-1] + [1] * (x.shape.rank - 2))))
+    return [n.out(ops.Add(), x, bias)]
+
+
+def add_n(n: TfNode) -> list[Output]:
+    acc = n.input(0)
+    for x in n.inputs[1:]:
+        acc = n.out(ops.Add(), acc, x)
+    return [acc]
+
+
+def cast(n: TfNode) -> list[Output]:
+    return [cast_to(n, n.input(0), n.type_attr("DstT"))]
+
+
+def select(n: TfNode) -> list[Output]:
+    """Select (TF1): a vector condition picks whole rows of higher-rank operands; SelectV2 broadcasts."""
+    cond, x, y = n.input(0), n.input(1), n.input(2)
+    if n.op_type == "Select" and cond.shape.rank == 1 and x.shape.rank not in (None, 1):
+        cond = n.out(ops.Reshape(), cond, n.const(i64([-1] + [1] * (x.shape.rank - 1))))
+    return [n.out(ops.Select(), cond, x, y)]
+
+
+def clip_by_value(n: TfNode) -> list[Output]:
+    x, low, high = n.input(0), n.input(1), n.input(2)
+    return [n.out(ops.Minimum(), n.out(ops.Maximum(), x, low), high)]
+
+
+def reduce(op_class):
+    def translate(n: TfNode) -> list[Output]:
+        return [n.out(op_class(keep_dims=bool(n.attr("keep_dims", False))), n.input(0), n.input(1))]
+    translate.__doc__ = f"-> {op_class.TYPE}"
+    return translate
+
+
+def arg_extreme(mode: str):
+    """ArgMax / ArgMin: TopK with k=1 along the axis, squeezed (ties pick the lowest index, as TF does)."""
+    def translate(n: TfNode) -> list[Output]:
+        x = n.input(0)
+        axis = n.const_ints(1, "axis")[0]
+        node = n.add(ops.TopK(axis=axis, mode=mode, sort="none", index_element_type=n.type_attr("output_type", 9),
+                              stable=False), x, n.const(np.asarray(1, np.int64)))
+        return [n.out(ops.Squeeze(), node.outputs[1], n.const(i64([axis])))]
+    return translate
+
+
+def matmul(n: TfNode) -> list[Output]:
+    return [n.out(ops.MatMul(transpose_a=bool(n.attr("transpose_a", False)),
+                             transpose_b=bool(n.attr("transpose_b", False))), n.input(0), n.input(1))]
+
+
+def batch_matmul(n: TfNode) -> list[Output]:
+    return [n.out(ops.MatMul(transpose_a=bool(n.attr("adj_x", False)), transpose_b=bool(n.attr("adj_y", False))),
+                  n.input(0), n.input(1))]
+
+
+def softmax(op_class):
+    def translate(n: TfNode) -> list[Output]:
+        return [n.out(op_class(axis=-1), n.input(0))]
+    return translate
+
+
+def squared_difference(n: TfNode) -> list[Output]:
+    return [n.out(ops.SquaredDifference(), n.input(0), n.input(1))]
+
+
+def is_finite_like(kind: str):
+    """IsNan / IsInf / IsFinite from comparisons (x != x is NaN; |x| == inf)."""
+    def translate(n: TfNode) -> list[Output]:
+        x = n.input(0)
+        nan = n.out(ops.NotEqual(), x, x)
+        if kind == "nan":
+            return [nan]
+        inf = n.out(ops.Equal(), n.out(ops.Abs(), x), scalar_like(n, np.inf, x))
+        if kind == "inf":
+            return [inf]
+        return [n.out(ops.LogicalNot(), n.out(ops.LogicalOr(), nan, inf))]
+    return translate
+
+
+def zeros_like(n: TfNode) -> list[Output]:
+    x = n.input(0)
+    zero = n.const(np.zeros((), dtype=x.element_type.numpy), x.element_type)
+    return [n.out(ops.Broadcast(), zero, n.out(ops.ShapeOf(), x))]
+
+
+def ones_like(n: TfNode) -> list[Output]:
+    x = n.input(0)
+    one = n.const(np.ones((), dtype=x.element_type.numpy), x.element_type)
+    return [n.out(ops.Broadcast(), one, n.out(ops.ShapeOf(), x))]
+
+
+def logical_and_bool(n: TfNode) -> list[Output]:
+    return [n.out(ops.LogicalAnd(), n.input(0), n.input(1))]
+
+
+def bool_cast(n: TfNode, x: Output) -> Output:
+    return cast_to(n, x, ElementType.boolean)
