@@ -1,0 +1,229 @@
+"""TensorFlow test models: built with TensorFlow (the oracle) when absent, cached on disk with their inputs and
+TensorFlow's own outputs, then converted by irforge and run by OpenVINO and the reference runtime.
+
+Each case is a directory ${IRFORGE_TEST_CACHE:-~/.cache/irforge/test-models}/tf/<name>-<format>-v<N>/ holding
+the model files and io.npz (inputs in0.., TensorFlow outputs out0..). A warm cache needs no TensorFlow at all.
+"""
+from __future__ import annotations
+
+import os
+import shutil
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+import pytest
+
+import irforge
+from oracles import assert_close, run_openvino, run_reference
+
+VERSION = 1
+CACHE = Path(os.environ.get("IRFORGE_TEST_CACHE", Path.home() / ".cache" / "irforge" / "test-models")) / "tf"
+
+
+@dataclass
+class Case:
+    directory: Path
+    options: dict                       # convert_model keyword arguments (input_model included)
+    inputs: list[np.ndarray]
+    expected: list[np.ndarray]
+    output_names: list[str] = field(default_factory=list)
+
+
+def tf():
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    return pytest.importorskip("tensorflow")
+
+
+def keras():
+    tf()
+    import keras as k
+    return k
+
+
+# -- model builders: name -> (builder, input shapes) -----------------------------------------------------------
+def _apps(ctor: str, size: int, **kw):
+    def build():
+        k = keras()
+        return getattr(k.applications, ctor)(weights=None, input_shape=(size, size, 3), classes=10, **kw)
+    return build, [(1, size, size, 3)]
+
+
+def _toy_cnn():
+    k = keras()
+    inp = k.Input((16, 16, 3), name="image")
+    x = k.layers.Conv2D(8, 3, strides=2, padding="same")(inp)
+    x = k.layers.BatchNormalization()(x)
+    x = k.layers.ReLU(6.0)(x)
+    x = k.layers.DepthwiseConv2D(3, padding="same")(x)
+    x = k.layers.Conv2D(8, 1, activation="swish")(x)
+    y = k.layers.MaxPooling2D(2)(x)
+    y = k.layers.Conv2D(6, 3, padding="valid", dilation_rate=1)(y)
+    y = k.layers.AveragePooling2D(2, padding="same")(y)
+    z = k.layers.GlobalAveragePooling2D()(x)
+    y = k.layers.Flatten()(y)
+    out = k.layers.Concatenate()([y, z])
+    out = k.layers.Dense(5)(out)
+    return k.Model(inp, out)
+
+
+MODELS: dict[str, tuple[Callable, list[tuple[int, ...]]]] = {
+    "toy_cnn": (_toy_cnn, [(1, 16, 16, 3)]),
+    "resnet50": _apps("ResNet50", 64, classifier_activation=None),
+    "mobilenet_v2": _apps("MobileNetV2", 32, classifier_activation=None),
+    "mobilenet_v3_small": _apps("MobileNetV3Small", 64, classifier_activation=None),
+    "efficientnet_b0": _apps("EfficientNetB0", 64, classifier_activation=None),
+    "inception_v3": _apps("InceptionV3", 96, classifier_activation=None),
+    "densenet121": _apps("DenseNet121", 64, classifier_activation=None),
+    "nasnet_mobile": _apps("NASNetMobile", 96),
+    "xception": _apps("Xception", 96, classifier_activation=None),
+    "convnext_tiny": _apps("ConvNeXtTiny", 64, classifier_activation=None),
+    "vgg16": _apps("VGG16", 32, classifier_activation=None),
+}
+
+
+def randomize_statistics(model, seed: int) -> None:
+    """Random weights are not enough: BatchNormalization moving statistics start at 0 and 1, which would hide
+    errors in how the normalization is converted."""
+    rng = np.random.default_rng(seed)
+    for layer in model.layers:
+        if type(layer).__name__ == "BatchNormalization":
+            mean, var = layer.moving_mean, layer.moving_variance
+            mean.assign(rng.normal(0, 0.1, mean.shape).astype(np.float32))
+            var.assign(rng.uniform(0.5, 1.5, var.shape).astype(np.float32))
+            if layer.gamma is not None:
+                layer.gamma.assign(rng.uniform(0.8, 1.2, layer.gamma.shape).astype(np.float32))
+            if layer.beta is not None:
+                layer.beta.assign(rng.normal(0, 0.1, layer.beta.shape).astype(np.float32))
+
+
+def _frozen_graph_def(model, shapes):
+    t = tf()
+    from tensorflow.python.framework.convert_to_constants import convert_variables_to_constants_v2
+    specs = [t.TensorSpec(s, t.float32) for s in shapes]
+    fn = t.function(lambda *xs: model(list(xs) if len(xs) > 1 else xs[0], training=False))
+    frozen = convert_variables_to_constants_v2(fn.get_concrete_function(*specs))
+    return frozen.graph.as_graph_def(), [o.name for o in frozen.outputs]
+
+
+def save(model, shapes, fmt: str, directory: Path) -> dict:
+    """Save `model` in `fmt`; returns the convert_model options that read it back."""
+    t = tf()
+    if fmt in ("frozen", "pbtxt"):
+        graph_def, _ = _frozen_graph_def(model, shapes)
+        name = "model.pb" if fmt == "frozen" else "model.pbtxt"
+        t.io.write_graph(graph_def, str(directory), name, as_text=fmt == "pbtxt")
+        options = {"input_model": str(directory / name)}
+        if fmt == "pbtxt":
+            options["input_model_is_text"] = True
+        return options
+    if fmt == "keras_export":
+        model.export(str(directory / "saved_model"), verbose=False)
+        return {"saved_model_dir": str(directory / "saved_model")}
+    if fmt == "tf_save":
+        module = t.Module()
+        module.model = model
+        specs = [t.TensorSpec([None, *s[1:]], t.float32) for s in shapes]
+        fn = t.function(lambda *xs: {"logits": model(list(xs) if len(xs) > 1 else xs[0], training=False)})
+        t.saved_model.save(module, str(directory / "saved_model"), signatures=fn.get_concrete_function(*specs))
+        return {"saved_model_dir": str(directory / "saved_model")}
+    raise ValueError(fmt)
+
+
+def case(name: str, fmt: str, seed: int = 0) -> Case:
+    """The cached case, built on first use."""
+    directory = CACHE / f"{name}-{fmt}-v{VERSION}"
+    io_file = directory / "io.npz"
+    if not io_file.exists():
+        build_case(name, fmt, directory, seed)
+    data = np.load(io_file, allow_pickle=False)
+    options = {k[4:]: str(v) if k != "opt_input_model_is_text" else bool(v) for k, v in data.items()
+               if k.startswith("opt_")}
+    for key in ("input_model", "saved_model_dir", "input_meta_graph", "input_checkpoint"):
+        if key in options:
+            options[key] = str(directory / options[key])
+    inputs = [data[f"in{i}"] for i in range(sum(k.startswith("in") for k in data))]
+    expected = [data[f"out{i}"] for i in range(sum(k.startswith("out") for k in data))]
+    return Case(directory, options, inputs, expected)
+
+
+def build_case(name: str, fmt: str, directory: Path, seed: int) -> None:
+    tmp = directory.with_name(directory.name + ".tmp")
+    shutil.rmtree(tmp, ignore_errors=True)
+    tmp.mkdir(parents=True)
+    if fmt == "raw":
+        tf().random.set_seed(seed)
+        options, inputs, outputs = RAW[name](tmp, np.random.default_rng(seed))
+    else:
+        builder, shapes = MODELS[name]
+        k = keras()
+        k.utils.set_random_seed(seed)
+        model = builder()
+        randomize_statistics(model, seed)
+        options = save(model, shapes, fmt, tmp)
+        rng = np.random.default_rng(seed + 1)
+        inputs = [rng.standard_normal(s).astype(np.float32) for s in shapes]
+        outputs = model(inputs if len(inputs) > 1 else inputs[0], training=False)
+        outputs = outputs if isinstance(outputs, (list, tuple)) else [outputs]
+    relative = {k: os.path.relpath(v, tmp) if isinstance(v, str) else v for k, v in options.items()}
+    np.savez(tmp / "io.npz", **{f"in{i}": x for i, x in enumerate(inputs)},
+             **{f"out{i}": np.asarray(y) for i, y in enumerate(outputs)},
+             **{f"opt_{k}": v for k, v in relative.items()})
+    shutil.rmtree(directory, ignore_errors=True)
+    tmp.rename(directory)
+
+
+# -- models written with TensorFlow's lower-level APIs: name -> writer(directory, rng) -> (options, inputs, outputs)
+def _tf1_cnn(resource: bool, form: str):
+    """A TF1 graph with variables, saved by tf.compat.v1.train.Saver (V2 checkpoint + .meta)."""
+    def write(directory: Path, rng: np.random.Generator):
+        t = tf()
+        v1 = t.compat.v1
+        graph = t.Graph()
+        with graph.as_default():
+            x = v1.placeholder(t.float32, [1, 8, 8, 3], name="input")
+            init = v1.random_normal_initializer(0, 0.5, seed=1)
+            w = v1.get_variable("conv/w", [3, 3, 3, 4], initializer=init, use_resource=resource)
+            b = v1.get_variable("conv/b", [4], initializer=init, use_resource=resource)
+            y = t.nn.relu(t.nn.bias_add(t.nn.conv2d(x, w, [1, 1, 1, 1], "SAME"), b))
+            y = t.nn.max_pool2d(y, 2, 2, "VALID")
+            y = t.reduce_mean(y, [1, 2])
+            d = v1.get_variable("fc/w", [4, 3], initializer=init, use_resource=resource)
+            out = t.identity(t.matmul(y, d), name="output")
+            saver = v1.train.Saver()
+            feed = rng.standard_normal((1, 8, 8, 3)).astype(np.float32)
+            with v1.Session(graph=graph) as session:
+                session.run(v1.global_variables_initializer())
+                expected = session.run(out, {x: feed})
+                saver.save(session, str(directory / "model.ckpt"))
+            t.io.write_graph(graph.as_graph_def(), str(directory), "graph.pb", as_text=False)
+        if form == "meta":
+            options = {"input_meta_graph": str(directory / "model.ckpt.meta")}
+        else:
+            options = {"input_model": str(directory / "graph.pb"), "input_checkpoint": str(directory / "model.ckpt")}
+        return options, [feed], [expected]
+    return write
+
+
+RAW: dict[str, Callable] = {
+    "tf1_meta_ref": _tf1_cnn(False, "meta"),
+    "tf1_meta_resource": _tf1_cnn(True, "meta"),
+    "tf1_graph_ckpt_ref": _tf1_cnn(False, "graph"),
+    "tf1_graph_ckpt_resource": _tf1_cnn(True, "graph"),
+}
+
+
+def check_case(c: Case, tmp_path: Path, rtol: float = 1e-4, atol: float = 1e-5, **options) -> irforge.Model:
+    """Convert with irforge, save the IR, and require OpenVINO and the reference runtime to give TensorFlow's
+    outputs."""
+    graph = irforge.convert_model(c.options.pop("input_model", None), **c.options, **options)
+    xml, _ = irforge.save_model(graph, tmp_path / "ir" / "model.xml")
+    got_ov = run_openvino(xml, c.inputs)
+    got_ref = run_reference(xml, c.inputs)
+    assert len(got_ov) == len(c.expected), f"OpenVINO gives {len(got_ov)} outputs, TensorFlow {len(c.expected)}"
+    scale = max(float(np.max(np.abs(e))) for e in c.expected) if c.expected else 1.0
+    for i, (ov_out, ref_out, exp) in enumerate(zip(got_ov, got_ref, c.expected)):
+        assert_close(ov_out, exp, rtol, atol * max(scale, 1.0), f"output {i}: OpenVINO vs TensorFlow")
+        assert_close(ref_out, exp, rtol, atol * max(scale, 1.0), f"output {i}: reference runtime vs TensorFlow")
+    return graph
