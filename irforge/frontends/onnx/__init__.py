@@ -27,5 +27,6 @@ def load(options: ConversionOptions) -> Graph:
     if not options.input_model:
         raise InputError("no --input_model given")
     frontend = OnnxFrontend()
-    model = frontend.read(options.input_model)
-    return frontend.convert(model, overrides_from_options(options), options.input_model)
+    model, weight_slices = frontend.read(options.input_model)
+    return frontend.convert(model, overrides_from_options(options), options.input_model,
+                            weight_slices=weight_slices)
