@@ -130,6 +130,7 @@ OP_TABLE = {
     "BatchMatMul":             math.batch_matmul,
     "BatchMatMulV2":           math.batch_matmul,
     "BatchMatMulV3":           math.batch_matmul,
+    "Einsum":                  math.einsum,
     # -- reductions ----------------------------------------------------------------------------------------------
     "Mean":                    math.reduce(ops.ReduceMean),
     "Sum":                     math.reduce(ops.ReduceSum),

@@ -25,3 +25,9 @@ def test_keras_model(name, fmt, tmp_path):
 @pytest.mark.parametrize("name,fmt", HEAVY)
 def test_keras_application(name, fmt, tmp_path):
     check_case(case(name, fmt), tmp_path)
+
+
+@pytest.mark.parametrize("fmt", ["frozen", "keras_export"])
+def test_bert_encoder(fmt, tmp_path):
+    """Embeddings, masked multi-head attention (Einsum), LayerNormalization, GELU: the string-free BERT."""
+    check_case(case("bert_encoder", fmt), tmp_path)

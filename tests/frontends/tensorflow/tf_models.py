@@ -28,7 +28,7 @@ class Case:
     options: dict                       # convert_model keyword arguments (input_model included)
     inputs: list[np.ndarray]
     expected: list[np.ndarray]
-    output_names: list[str] = field(default_factory=list)
+    input_names: list[str] = field(default_factory=list)  # feed by these names when given (SavedModels)
 
 
 def tf():
@@ -68,6 +68,28 @@ def _toy_cnn():
     return k.Model(inp, out)
 
 
+def _bert_encoder(vocab: int = 100, length: int = 16, width: int = 32, heads: int = 4, layers: int = 2):
+    """A small BERT-style encoder: token + position + segment embeddings, then blocks of multi-head self
+    attention (masked), residual + LayerNormalization, GELU feed-forward; the [CLS] pooler on top."""
+    k = keras()
+    ids = k.Input((length,), dtype="int32", name="input_ids")
+    segments = k.Input((length,), dtype="int32", name="token_type_ids")
+    mask = k.Input((length,), dtype="int32", name="attention_mask")
+    x = k.layers.Embedding(vocab, width)(ids)
+    x = x + k.layers.Embedding(2, width)(segments)
+    positions = k.ops.arange(length)
+    x = x + k.layers.Embedding(length, width)(positions)[None]
+    x = k.layers.LayerNormalization(epsilon=1e-12)(x)
+    attention_mask = k.ops.cast(mask[:, None, :], "bool") & k.ops.ones((1, length, 1), "bool")
+    for _ in range(layers):
+        attended = k.layers.MultiHeadAttention(heads, width // heads)(x, x, attention_mask=attention_mask)
+        x = k.layers.LayerNormalization(epsilon=1e-12)(x + attended)
+        hidden = k.layers.Dense(width * 4, activation="gelu")(x)
+        x = k.layers.LayerNormalization(epsilon=1e-12)(x + k.layers.Dense(width)(hidden))
+    pooled = k.layers.Dense(width, activation="tanh")(x[:, 0])
+    return k.Model([ids, segments, mask], [x, pooled])
+
+
 MODELS: dict[str, tuple[Callable, list[tuple[int, ...]]]] = {
     "toy_cnn": (_toy_cnn, [(1, 16, 16, 3)]),
     "resnet50": _apps("ResNet50", 64, classifier_activation=None),
@@ -80,6 +102,7 @@ MODELS: dict[str, tuple[Callable, list[tuple[int, ...]]]] = {
     "xception": _apps("Xception", 96, classifier_activation=None),
     "convnext_tiny": _apps("ConvNeXtTiny", 64, classifier_activation=None),
     "vgg16": _apps("VGG16", 32, classifier_activation=None),
+    "bert_encoder": (_bert_encoder, [((1, 16), "int32", 100), ((1, 16), "int32", 2), ((1, 16), "int32", "mask")]),
 }
 
 
@@ -98,10 +121,28 @@ def randomize_statistics(model, seed: int) -> None:
                 layer.beta.assign(rng.normal(0, 0.1, layer.beta.shape).astype(np.float32))
 
 
+def _spec(shape, dynamic_batch: bool = False):
+    """An input spec: a shape (float32), or (shape, dtype, high) for integer inputs in [0, high)."""
+    t = tf()
+    dims, dtype = (shape, "float32") if isinstance(shape[0], int) else shape[:2]
+    return t.TensorSpec([None, *dims[1:]] if dynamic_batch else list(dims), getattr(t, dtype))
+
+
+def random_input(shape, rng: np.random.Generator) -> np.ndarray:
+    if isinstance(shape[0], int):
+        return rng.standard_normal(shape).astype(np.float32)
+    dims, dtype, high = shape
+    if high == "mask":  # a padding mask: ones, then zeros for the last quarter
+        out = np.ones(dims, dtype)
+        out[..., dims[-1] * 3 // 4:] = 0
+        return out
+    return rng.integers(0, high, dims).astype(dtype)
+
+
 def _frozen_graph_def(model, shapes):
     t = tf()
     from tensorflow.python.framework.convert_to_constants import convert_variables_to_constants_v2
-    specs = [t.TensorSpec(s, t.float32) for s in shapes]
+    specs = [_spec(s) for s in shapes]
     fn = t.function(lambda *xs: model(list(xs) if len(xs) > 1 else xs[0], training=False))
     frozen = convert_variables_to_constants_v2(fn.get_concrete_function(*specs))
     return frozen.graph.as_graph_def(), [o.name for o in frozen.outputs]
@@ -124,7 +165,7 @@ def save(model, shapes, fmt: str, directory: Path) -> dict:
     if fmt == "tf_save":
         module = t.Module()
         module.model = model
-        specs = [t.TensorSpec([None, *s[1:]], t.float32) for s in shapes]
+        specs = [_spec(s, dynamic_batch=True) for s in shapes]
         fn = t.function(lambda *xs: {"logits": model(list(xs) if len(xs) > 1 else xs[0], training=False)})
         t.saved_model.save(module, str(directory / "saved_model"), signatures=fn.get_concrete_function(*specs))
         return {"saved_model_dir": str(directory / "saved_model")}
@@ -143,9 +184,10 @@ def case(name: str, fmt: str, seed: int = 0) -> Case:
     for key in ("input_model", "saved_model_dir", "input_meta_graph", "input_checkpoint"):
         if key in options:
             options[key] = str(directory / options[key])
-    inputs = [data[f"in{i}"] for i in range(sum(k.startswith("in") for k in data))]
-    expected = [data[f"out{i}"] for i in range(sum(k.startswith("out") for k in data))]
-    return Case(directory, options, inputs, expected)
+    inputs = [data[f"in{i}"] for i in range(sum(k[2:].isdigit() for k in data if k.startswith("in")))]
+    expected = [data[f"out{i}"] for i in range(sum(k[3:].isdigit() for k in data if k.startswith("out")))]
+    names = [str(v) for v in data["input_names"]] if "input_names" in data else []
+    return Case(directory, options, inputs, expected, names)
 
 
 def build_case(name: str, fmt: str, directory: Path, seed: int) -> None:
@@ -163,13 +205,16 @@ def build_case(name: str, fmt: str, directory: Path, seed: int) -> None:
         randomize_statistics(model, seed)
         options = save(model, shapes, fmt, tmp)
         rng = np.random.default_rng(seed + 1)
-        inputs = [rng.standard_normal(s).astype(np.float32) for s in shapes]
+        inputs = [random_input(s, rng) for s in shapes]
         outputs = model(inputs if len(inputs) > 1 else inputs[0], training=False)
         outputs = outputs if isinstance(outputs, (list, tuple)) else [outputs]
+        if "saved_model_dir" in options:  # signature inputs are keyed (and ordered) by the Keras input names
+            options["input_names"] = np.array([t.name.split(":")[0] for t in model.inputs])
     relative = {k: os.path.relpath(v, tmp) if isinstance(v, str) else v for k, v in options.items()}
     np.savez(tmp / "io.npz", **{f"in{i}": x for i, x in enumerate(inputs)},
              **{f"out{i}": np.asarray(y) for i, y in enumerate(outputs)},
-             **{f"opt_{k}": v for k, v in relative.items()})
+             **{f"opt_{k}": v for k, v in relative.items() if k != "input_names"},
+             **({"input_names": options["input_names"]} if "input_names" in options else {}))
     shutil.rmtree(directory, ignore_errors=True)
     tmp.rename(directory)
 
@@ -219,8 +264,9 @@ def check_case(c: Case, tmp_path: Path, rtol: float = 1e-4, atol: float = 1e-5, 
     outputs."""
     graph = irforge.convert_model(c.options.pop("input_model", None), **c.options, **options)
     xml, _ = irforge.save_model(graph, tmp_path / "ir" / "model.xml")
-    got_ov = run_openvino(xml, c.inputs)
-    got_ref = run_reference(xml, c.inputs)
+    feeds = dict(zip(c.input_names, c.inputs)) if c.input_names else c.inputs
+    got_ov = run_openvino(xml, feeds)
+    got_ref = run_reference(xml, feeds)
     assert len(got_ov) == len(c.expected), f"OpenVINO gives {len(got_ov)} outputs, TensorFlow {len(c.expected)}"
     scale = max(float(np.max(np.abs(e))) for e in c.expected) if c.expected else 1.0
     for i, (ov_out, ref_out, exp) in enumerate(zip(got_ov, got_ref, c.expected)):

@@ -192,3 +192,7 @@ def logical_and_bool(n: TfNode) -> list[Output]:
 
 def bool_cast(n: TfNode, x: Output) -> Output:
     return cast_to(n, x, ElementType.boolean)
+
+
+def einsum(n: TfNode) -> list[Output]:
+    return [n.out(ops.Einsum(equation=n.attr("equation")), *n.inputs)]
