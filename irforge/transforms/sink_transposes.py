@@ -22,7 +22,15 @@ from irforge.core.graph import Constant, Graph, Node, Output
 from irforge.ops.elementwise import BinaryOp, UnaryOp
 from irforge.ops.reduction import Reduce
 
-ELEMENTWISE = (UnaryOp, BinaryOp, ops.Select, ops.Convert, ops.Selu, ops.Swish)
+ELEMENTWISE = (UnaryOp, BinaryOp, ops.Select, ops.Convert, ops.Selu, ops.Swish, ops.FakeQuantize)
+
+
+def _movable(node: Node) -> bool:
+    """FakeQuantize moves only with per-tensor limits: the OpenVINO CPU plugin mis-quantizes per-channel limits
+    that are not on axis 1 (frontends put them there on purpose)."""
+    if isinstance(node.op, ops.FakeQuantize):
+        return all(x.shape.is_static and int(np.prod(x.shape.to_static())) == 1 for x in node.inputs[1:])
+    return True
 
 
 def _perm(x: Output) -> list[int] | None:
@@ -164,7 +172,7 @@ def sink_transposes(graph: Graph) -> int:
         elif not any(_perm(x) is not None for x in node.inputs):
             continue
         elif isinstance(op, ELEMENTWISE):
-            moved = _move_through_elementwise(graph, node)
+            moved = _movable(node) and _move_through_elementwise(graph, node)
         elif isinstance(op, ops.Concat):
             moved = _move_through_concat(graph, node)
         elif isinstance(op, ops.Pad):

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from irforge import ops
 
-from .translators import graph, math, nn, tensor
+from .translators import graph, math, nn, quant, tensor
 from .translators.generic import binary, identity, identity_n, unary
 
 OP_TABLE = {
@@ -168,4 +168,12 @@ OP_TABLE = {
     "GatherV2":                tensor.gather_v2,
     "Gather":                  tensor.gather,
     "ResourceGather":          tensor.gather,
+    "SpaceToBatchND":          tensor.space_to_batch_nd,
+    "BatchToSpaceND":          tensor.batch_to_space_nd,
+    "SpaceToBatch":            tensor.space_to_batch,
+    "BatchToSpace":            tensor.batch_to_space,
+    # -- quantization --------------------------------------------------------------------------------------------
+    "FakeQuantWithMinMaxVars":           quant.fake_quant_vars,
+    "FakeQuantWithMinMaxVarsPerChannel": quant.fake_quant_vars,
+    "FakeQuantWithMinMaxArgs":           quant.fake_quant_args,
 }

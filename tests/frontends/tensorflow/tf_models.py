@@ -273,3 +273,20 @@ def check_case(c: Case, tmp_path: Path, rtol: float = 1e-4, atol: float = 1e-5, 
         assert_close(ov_out, exp, rtol, atol * max(scale, 1.0), f"output {i}: OpenVINO vs TensorFlow")
         assert_close(ref_out, exp, rtol, atol * max(scale, 1.0), f"output {i}: reference runtime vs TensorFlow")
     return graph
+
+
+def check_function(fn, inputs: list[np.ndarray], tmp_path: Path, rtol: float = 1e-4, atol: float = 1e-5,
+                   **options) -> irforge.Model:
+    """A small graph: `fn` (TensorFlow ops on tensors) frozen into a .pb, run by TensorFlow for the expected
+    outputs, converted by irforge and run by OpenVINO and the reference runtime."""
+    t = tf()
+    from tensorflow.python.framework.convert_to_constants import convert_variables_to_constants_v2
+    specs = [t.TensorSpec(x.shape, t.as_dtype(x.dtype)) for x in inputs]
+    concrete = t.function(fn).get_concrete_function(*specs)
+    frozen = convert_variables_to_constants_v2(concrete)
+    t.io.write_graph(frozen.graph.as_graph_def(), str(tmp_path), "model.pb", as_text=False)
+    outputs = fn(*[t.constant(x) for x in inputs])
+    outputs = outputs if isinstance(outputs, (list, tuple)) else [outputs]
+    c = Case(tmp_path, {"input_model": str(tmp_path / "model.pb"), **options}, list(inputs),
+             [np.asarray(o) for o in outputs])
+    return check_case(c, tmp_path, rtol, atol)

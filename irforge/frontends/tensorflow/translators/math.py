@@ -22,9 +22,12 @@ def div(n: TfNode) -> list[Output]:
 
 
 def floor_div(n: TfNode) -> list[Output]:
+    """Integers: (x - floormod(x, y)) / y divides exactly, so it floors whatever the runtime's integer division
+    does (the OpenVINO CPU plugin truncates even with m_pythondiv=true)."""
     x, y = n.input(0), n.input(1)
     if _is_integral(x):
-        return [n.out(ops.Divide(m_pythondiv=True), x, y)]
+        exact = n.out(ops.Subtract(), x, n.out(ops.FloorMod(), x, y))
+        return [n.out(ops.Divide(m_pythondiv=False), exact, y)]
     return [n.out(ops.Floor(), n.out(ops.Divide(), x, y))]
 
 

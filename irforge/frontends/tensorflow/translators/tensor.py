@@ -178,3 +178,53 @@ def gather(n: TfNode) -> list[Output]:
     """Gather (TF1) / ResourceGather: along axis 0."""
     return [n.out(ops.Gather(batch_dims=int(n.attr("batch_dims", 0))), n.input(0), n.input(1),
                   n.const(i64(0)))]
+
+
+def _full_rank(n: TfNode, x: Output, values: Output, fill: int, column: int | None = None) -> Output:
+    """TF's per-spatial-dim values (block shape, or one column of [M, 2] paddings) as OpenVINO's one value
+    per data axis: the batch axis and the trailing (channel) axes get `fill`."""
+    rank = x.shape.rank
+    if rank is None:
+        raise n.error("needs an input of known rank")
+    known = n.graph.constant_value(values)
+    if known is not None:
+        known = np.asarray(known, np.int64)
+        part = known[:, column] if column is not None else known.reshape(-1)
+        return n.const(i64([fill, *part.tolist(), *[fill] * (rank - 1 - part.size)]))
+    part = values if column is None else n.out(ops.Gather(), values, n.const(i64(column)), n.const(i64(1)))
+    part = cast_to(n, part, ElementType.i64)
+    m = values.shape[0]
+    if not isinstance(m, int):
+        raise n.error("the number of block dims must be known")
+    return n.out(ops.Concat(axis=0), n.const(i64([fill])), part, n.const(i64([fill] * (rank - 1 - m))))
+
+
+def space_to_batch_nd(n: TfNode) -> list[Output]:
+    """SpaceToBatchND(x, block_shape [M], paddings [M, 2]) on axes 1..M."""
+    x, block, paddings = n.input(0), n.input(1), n.input(2)
+    return [n.out(ops.SpaceToBatch(), x, _full_rank(n, x, block, 1), _full_rank(n, x, paddings, 0, 0),
+                  _full_rank(n, x, paddings, 0, 1))]
+
+
+def batch_to_space_nd(n: TfNode) -> list[Output]:
+    """BatchToSpaceND(x, block_shape [M], crops [M, 2]) on axes 1..M."""
+    x, block, crops = n.input(0), n.input(1), n.input(2)
+    return [n.out(ops.BatchToSpace(), x, _full_rank(n, x, block, 1), _full_rank(n, x, crops, 0, 0),
+                  _full_rank(n, x, crops, 0, 1))]
+
+
+def space_to_batch(n: TfNode) -> list[Output]:
+    """SpaceToBatch (TF1): 4-D NHWC, square block_size attribute, paddings input."""
+    x = n.input(0)
+    size = int(n.attr("block_size"))
+    paddings = n.input(1)
+    return [n.out(ops.SpaceToBatch(), x, n.const(i64([1, size, size, 1])), _full_rank(n, x, paddings, 0, 0),
+                  _full_rank(n, x, paddings, 0, 1))]
+
+
+def batch_to_space(n: TfNode) -> list[Output]:
+    x = n.input(0)
+    size = int(n.attr("block_size"))
+    crops = n.input(1)
+    return [n.out(ops.BatchToSpace(), x, n.const(i64([1, size, size, 1])), _full_rank(n, x, crops, 0, 0),
+                  _full_rank(n, x, crops, 0, 1))]
