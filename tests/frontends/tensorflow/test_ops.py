@@ -139,3 +139,152 @@ def test_arg_max_min(tmp_path):
     x[0, 1, :] = x[0, 3, :]  # ties: TensorFlow picks the first
     check_function(lambda a: (t.math.argmax(a, axis=1), t.math.argmin(a, axis=-1, output_type=t.int32)), [x],
                    tmp_path)
+
+
+# -- tensor plumbing -------------------------------------------------------------------------------------------------
+def test_pack_unpack_split(tmp_path):
+    t = tf()
+
+    def fn(x, y):
+        a, b, c = t.unstack(x, axis=1)
+        s1, s2 = t.split(y, 2, axis=-1)
+        v1, v2, v3 = t.split(y, [1, -1, 2], axis=-1)
+        return t.stack([a, b * c], axis=-1), s1 - s2, v2, t.concat([v1, v3], axis=-1)
+    check_function(fn, [f32(2, 3, 4), f32(2, 6)], tmp_path)
+
+
+def test_shapes_fill_range_tile(tmp_path):
+    t = tf()
+
+    def fn(x):
+        s = t.shape(x)
+        r = t.range(0, s[1], 2)
+        f = t.fill([s[0], 2], 3.5)
+        return (t.tile(x, [2, 1, 1]), t.cast(r, t.float32), f, t.zeros_like(x), t.ones_like(x), t.size(x),
+                t.rank(x), t.broadcast_to(x[:, :1], [2, 3, 4]))
+    check_function(fn, [f32(2, 3, 4)], tmp_path)
+
+
+def test_reshape_squeeze_expand_transpose(tmp_path):
+    t = tf()
+
+    def fn(x):
+        y = t.reshape(x, [2, -1])
+        z = t.squeeze(t.expand_dims(x, 1), [1])
+        return y, t.transpose(z, [2, 0, 1]), t.squeeze(x[:, :1])
+    check_function(fn, [f32(2, 3, 4)], tmp_path)
+
+
+def test_pads_and_slices(tmp_path):
+    t = tf()
+
+    def fn(x):
+        return (t.pad(x, [[1, 0], [0, 2], [1, 1]]), t.pad(x, [[0, 0], [1, 1], [2, 2]], constant_values=-1.0),
+                t.pad(x, [[0, 0], [1, 1], [2, 2]], mode="REFLECT"),
+                t.pad(x, [[1, 1], [1, 1], [0, 2]], mode="SYMMETRIC"), t.slice(x, [0, 1, 1], [-1, 2, 3]))
+    check_function(fn, [f32(2, 3, 4)], tmp_path)
+
+
+def test_gathers(tmp_path):
+    t = tf()
+    table = t.constant(f32(10, 4))
+
+    def fn(ids, x):
+        return (t.gather(table, ids), t.gather(x, [2, 0], axis=1), t.gather(x, [[1], [0]], axis=1, batch_dims=1),
+                t.nn.embedding_lookup(table, ids))
+    check_function(fn, [np.array([[1, 9], [3, 3]], np.int32), f32(2, 3, 4)], tmp_path)
+
+
+def test_casts_and_clip(tmp_path):
+    t = tf()
+
+    def fn(x):
+        return (t.cast(x * 3, t.int32), t.cast(t.cast(x > 0, t.int64), t.float32), t.clip_by_value(x, -0.5, 0.25),
+                t.add_n([x, x * 2, x * 3]))
+    check_function(fn, [f32(3, 4)], tmp_path)
+
+
+def test_matmuls_and_einsum(tmp_path):
+    t = tf()
+    w = t.constant(f32(4, 5))
+
+    def fn(a, b):
+        return (t.matmul(a[0], w), t.matmul(a, b, transpose_b=True), t.matmul(a, b, adjoint_a=True) if False else
+                t.linalg.matmul(a, a, transpose_a=True), t.einsum("bij,bkj->bik", a, b),
+                t.einsum("bij,jk->bik", a, w))
+    check_function(fn, [f32(2, 3, 4), f32(2, 6, 4)], tmp_path)
+
+
+# -- convolution and pooling variants --------------------------------------------------------------------------------
+@pytest.mark.parametrize("padding,strides,dilations", [("SAME", 2, 1), ("VALID", 1, 2), ("SAME", 1, 2),
+                                                       ([[0, 0], [1, 2], [0, 1], [0, 0]], 2, 1)])
+def test_conv2d_variants(padding, strides, dilations, tmp_path):
+    t = tf()
+    w = t.constant(f32(3, 3, 4, 6))
+    dw = t.constant(f32(3, 3, 4, 2))
+
+    def fn(x):
+        y = t.nn.conv2d(x, w, strides, padding, dilations=dilations)
+        z = t.nn.depthwise_conv2d(x, dw, [1, 1, 1, 1], "SAME" if isinstance(padding, list) else padding,
+                                  dilations=[dilations, dilations])
+        return y, z
+    check_function(fn, [f32(1, 9, 10, 4)], tmp_path)
+
+
+@pytest.mark.parametrize("padding", ["SAME", "VALID"])
+def test_conv2d_transpose(padding, tmp_path):
+    t = tf()
+    w = t.constant(f32(3, 3, 5, 4))
+    out = [1, 12, 14, 5] if padding == "SAME" else [1, 13, 15, 5]
+    check_function(lambda x: t.nn.conv2d_transpose(x, w, out, 2, padding), [f32(1, 6, 7, 4)], tmp_path)
+
+
+def test_conv3d_and_pool3d(tmp_path):
+    t = tf()
+    w = t.constant(f32(2, 3, 3, 3, 4))
+
+    def fn(x):
+        y = t.nn.conv3d(x, w, [1, 1, 2, 1, 1], "SAME")
+        return t.nn.max_pool3d(y, 2, 2, "VALID"), t.nn.avg_pool3d(y, [1, 2, 3, 2, 1], [1, 1, 2, 2, 1], "SAME")
+    check_function(fn, [f32(1, 4, 8, 8, 3)], tmp_path)
+
+
+@pytest.mark.parametrize("padding", ["SAME", "VALID"])
+def test_pooling(padding, tmp_path):
+    t = tf()
+
+    def fn(x):
+        return (t.nn.max_pool2d(x, 3, 2, padding), t.nn.avg_pool2d(x, [2, 3], [2, 1], padding),
+                t.raw_ops.MaxPoolV2(input=x, ksize=[1, 2, 2, 1], strides=[1, 2, 2, 1], padding=padding))
+    check_function(fn, [f32(2, 9, 10, 3)], tmp_path)
+
+
+def test_batch_norm_and_lrn(tmp_path):
+    t = tf()
+    c = 5
+    scale, offset, mean, var = (t.constant(v) for v in (f32(c), f32(c), f32(c), np.abs(f32(c)) + 0.5))
+
+    def fn(x):
+        y, _, _ = t.compat.v1.nn.fused_batch_norm(x, scale, offset, mean, var, epsilon=0.001, is_training=False)
+        z, _, _ = t.compat.v1.nn.fused_batch_norm(x, scale, offset, epsilon=0.01, is_training=True)
+        return y, z, t.nn.local_response_normalization(x, 2, 1.5, 1e-3, 0.75), t.nn.bias_add(x, offset)
+    check_function(fn, [f32(2, 4, 6, c)], tmp_path)
+
+
+def test_softmax_family(tmp_path):
+    t = tf()
+    check_function(lambda x: (t.nn.softmax(x), t.nn.log_softmax(x), t.nn.softmax(x, axis=1)), [f32(2, 3, 4)],
+                   tmp_path)
+
+
+def test_conv2d_transpose_explicit_and_dynamic(tmp_path):
+    t = tf()
+    w = t.constant(f32(3, 3, 5, 4))
+
+    def fn(x):
+        n = t.shape(x)[0]
+        return t.nn.conv2d_transpose(x, w, t.stack([n, 12, 14, 5]), 2, "SAME")
+    check_function(fn, [f32(1, 6, 7, 4)], tmp_path)
+    # A dynamic batch leaves input_sizes unknown at conversion: the output-shape form is used.
+    graph = check_function(fn, [f32(1, 6, 7, 4)], tmp_path, dynamic_batch=True)
+    assert any(len(n.inputs) == 3 for n in graph.nodes if n.op.TYPE == "ConvolutionBackpropData")

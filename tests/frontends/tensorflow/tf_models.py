@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
@@ -263,7 +264,8 @@ def check_case(c: Case, tmp_path: Path, rtol: float = 1e-4, atol: float = 1e-5, 
     """Convert with irforge, save the IR, and require OpenVINO and the reference runtime to give TensorFlow's
     outputs."""
     graph = irforge.convert_model(c.options.pop("input_model", None), **c.options, **options)
-    xml, _ = irforge.save_model(graph, tmp_path / "ir" / "model.xml")
+    # A fresh directory per conversion: the reader maps .bin files by path, so never rewrite one in place.
+    xml, _ = irforge.save_model(graph, Path(tempfile.mkdtemp(prefix="ir-", dir=tmp_path)) / "model.xml")
     feeds = dict(zip(c.input_names, c.inputs)) if c.input_names else c.inputs
     got_ov = run_openvino(xml, feeds)
     got_ref = run_reference(xml, feeds)
@@ -276,17 +278,20 @@ def check_case(c: Case, tmp_path: Path, rtol: float = 1e-4, atol: float = 1e-5, 
 
 
 def check_function(fn, inputs: list[np.ndarray], tmp_path: Path, rtol: float = 1e-4, atol: float = 1e-5,
-                   **options) -> irforge.Model:
+                   dynamic_batch: bool = False, **options) -> irforge.Model:
     """A small graph: `fn` (TensorFlow ops on tensors) frozen into a .pb, run by TensorFlow for the expected
-    outputs, converted by irforge and run by OpenVINO and the reference runtime."""
+    outputs, converted by irforge and run by OpenVINO and the reference runtime. dynamic_batch traces the
+    graph with an unknown first dimension (so TensorFlow cannot fold shapes that depend on it)."""
     t = tf()
     from tensorflow.python.framework.convert_to_constants import convert_variables_to_constants_v2
-    specs = [t.TensorSpec(x.shape, t.as_dtype(x.dtype)) for x in inputs]
+    specs = [t.TensorSpec([None, *x.shape[1:]] if dynamic_batch else x.shape, t.as_dtype(x.dtype))
+             for x in inputs]
     concrete = t.function(fn).get_concrete_function(*specs)
     frozen = convert_variables_to_constants_v2(concrete)
-    t.io.write_graph(frozen.graph.as_graph_def(), str(tmp_path), "model.pb", as_text=False)
+    model = Path(tempfile.mkdtemp(prefix="tf-", dir=tmp_path)) / "model.pb"
+    t.io.write_graph(frozen.graph.as_graph_def(), str(model.parent), model.name, as_text=False)
     outputs = fn(*[t.constant(x) for x in inputs])
     outputs = outputs if isinstance(outputs, (list, tuple)) else [outputs]
-    c = Case(tmp_path, {"input_model": str(tmp_path / "model.pb"), **options}, list(inputs),
+    c = Case(tmp_path, {"input_model": str(model), **options}, list(inputs),
              [np.asarray(o) for o in outputs])
     return check_case(c, tmp_path, rtol, atol)

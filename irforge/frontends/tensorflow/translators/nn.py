@@ -91,20 +91,48 @@ def depthwise_conv(n: TfNode) -> list[Output]:
 
 
 def conv_backprop_input(n: TfNode) -> list[Output]:
-    """Conv2DBackpropInput / Conv3DBackpropInputV2 (transposed convolution): input_sizes, filters
-    [*K, I, O], out_backprop -> ConvolutionBackpropData with filters [O, I, *K] and the spatial output shape."""
+    """Conv2DBackpropInput / Conv3DBackpropInputV2 (transposed convolution): input_sizes, filters [*K, I, O],
+    out_backprop -> ConvolutionBackpropData with filters [O, I, *K]. The padding is the forward convolution's:
+    with known sizes it is given explicitly (SAME: total // 2 before, the rest after) plus the output padding
+    that reaches input_sizes; otherwise the output shape is passed and SAME puts the odd pad at the end."""
     sizes, w, dy = n.input(0), n.input(1), n.input(2)
     fmt = n.data_format()
     rank = dy.shape.rank if dy.shape.rank is not None else (5 if "3D" in n.op_type else 4)
     attrs = _window(n, rank, fmt)
-    attrs["dilations"] = _spatial(n.ints("dilations", [1] * rank), fmt)
+    dilations = _spatial(n.ints("dilations", [1] * rank), fmt)
     weights = n.out(ops.Transpose(), w, n.const(i64([rank - 1, rank - 2, *range(rank - 2)])))
-    spatial_index = i64(list(range(1, rank - 1)) if _channels_last(fmt) else list(range(2, rank)))
-    out_shape = n.out(ops.Gather(), sizes, n.const(spatial_index), n.const(i64(0)))
-    if attrs["auto_pad"] == AutoPad.VALID:
-        attrs["auto_pad"] = AutoPad.EXPLICIT  # VALID with an output shape: pads 0, output_padding fills the rest
-    y = n.out(ops.ConvolutionBackpropData(**attrs, output_padding=(0,) * (rank - 2)),
-              _to_internal(n, dy, fmt), weights, out_shape)
+    spatial_axes = list(range(1, rank - 1)) if _channels_last(fmt) else list(range(2, rank))
+    target = n.value(0)
+    kernel = w.shape.dims[:rank - 2] if w.shape.rank == rank else None
+    inner = [dy.shape[a] for a in spatial_axes] if dy.shape.rank == rank else None
+    attrs["dilations"] = dilations
+    static = target is not None and kernel is not None and inner is not None and \
+        all(isinstance(d, int) for d in [*kernel, *inner])
+    if static:
+        out = [int(target.reshape(-1)[a]) for a in spatial_axes]
+        begin, end, extra = [], [], []
+        for size, k, s, d, o in zip(inner, kernel, attrs["strides"], dilations, out):
+            full = (size - 1) * s + (k - 1) * d + 1
+            total = max(full - o, 0) if attrs["auto_pad"] == AutoPad.SAME_UPPER else 0
+            if attrs["auto_pad"] == AutoPad.EXPLICIT:
+                total = attrs["pads_begin"][len(begin)] + attrs["pads_end"][len(begin)]
+            lo = total // 2 if attrs["auto_pad"] != AutoPad.EXPLICIT else attrs["pads_begin"][len(begin)]
+            begin.append(lo)
+            end.append(total - lo)
+            extra.append(o - (full - total))
+        if any(e < 0 or e >= s for e, s in zip(extra, attrs["strides"])):
+            raise n.error(f"input_sizes {out} cannot come from out_backprop {inner} with these strides and pads")
+        attrs.update(auto_pad=AutoPad.EXPLICIT, pads_begin=tuple(begin), pads_end=tuple(end))
+        y = n.out(ops.ConvolutionBackpropData(**attrs, output_padding=tuple(extra)), _to_internal(n, dy, fmt),
+                  weights)
+        return [_to_model(n, y, fmt)]
+    out_shape = n.out(ops.Gather(), sizes, n.const(i64(spatial_axes)), n.const(i64(0)))
+    if attrs["auto_pad"] == AutoPad.SAME_UPPER:
+        attrs["auto_pad"] = AutoPad.SAME_LOWER  # with an output shape, OpenVINO's SAME_LOWER crops at the end
+    elif attrs["auto_pad"] == AutoPad.VALID:
+        attrs["auto_pad"] = AutoPad.EXPLICIT
+    y = n.out(ops.ConvolutionBackpropData(**attrs, output_padding=(0,) * (rank - 2)), _to_internal(n, dy, fmt),
+              weights, out_shape)
     return [_to_model(n, y, fmt)]
 
 
@@ -160,10 +188,14 @@ def lrn(n: TfNode) -> list[Output]:
     x = n.input(0)
     radius = int(n.attr("depth_radius", 5))
     size = 2 * radius + 1
-    op = ops.LRN(alpha=float(n.attr("alpha", 1.0)) * size, beta=float(n.attr("beta", 0.5)),
-                 bias=float(n.attr("bias", 1.0)), size=size)
-    y = n.out(op, channels_first(n, x), n.const(i64([1])))
-    return [channels_last(n, y)]
+    alpha, beta, bias = float(n.attr("alpha", 1.0)), float(n.attr("beta", 0.5)), float(n.attr("bias", 1.0))
+    # x / (bias + alpha * s)^beta = bias^-beta * x / (1 + alpha / bias * s)^beta: the OpenVINO CPU plugin
+    # truncates a fractional LRN bias to an integer, so the bias is moved into a scale.
+    op = ops.LRN(alpha=alpha / bias * size, beta=beta, bias=1.0, size=size)
+    y = channels_last(n, n.out(op, channels_first(n, x), n.const(i64([1]))))
+    if bias != 1.0:
+        y = n.out(ops.Multiply(), y, scalar_like(n, bias ** -beta, y))
+    return [y]
 
 
 def l2_loss(n: TfNode) -> list[Output]:
