@@ -42,6 +42,8 @@ class Output:
     info: TensorInfo
     names: set[str] = field(default_factory=set)  # framework tensor names; the IR port `names`
     uses: list[Use] = field(default_factory=list)
+    # Port <rt_info> attributes: name -> extra XML attributes, e.g. {"layout": {"layout": "[N,C,H,W]"}}.
+    rt_info: dict[str, dict[str, str]] = field(default_factory=dict)
 
     @property
     def element_type(self) -> ElementType:
@@ -177,7 +179,7 @@ class Graph:
             element_type = ElementType.from_numpy(array.dtype)
             if array.dtype == np.float64 and not isinstance(value, np.ndarray):
                 element_type = ElementType.f32  # Python floats are f32 constants, as frameworks mean them
-        array = np.asarray(array, dtype=element_type.numpy, order="C")  # ascontiguousarray makes scalars 1-D
+        array = np.asarray(array, dtype=element_type.numpy, order="C")  # (ascontiguousarray makes scalars 1-D)
         return self.out(Constant(element_type, tuple(array.shape), array), name=name or "Constant")
 
     def constant_from_file(self, data: FileSlice, element_type: ElementType, shape: tuple[int, ...],
@@ -246,7 +248,8 @@ class Graph:
             mapping[id(node)] = Node(node.op, [], [], node.name, node.origin, dict(node.rt_info))
         for node in self.nodes:
             twin = mapping[id(node)]
-            twin.outputs = [Output(twin, o.index, o.info, set(o.names)) for o in node.outputs]
+            twin.outputs = [Output(twin, o.index, o.info, set(o.names), rt_info=dict(o.rt_info))
+                            for o in node.outputs]
         for node in self.nodes:
             twin = mapping[id(node)]
             for i, x in enumerate(node.inputs):

@@ -139,6 +139,10 @@ def write_graph(graph: Graph, root: ET.Element, bins: BinWriter) -> None:
                     port_attrs["names"] = escape_names(out.names)
                 port = ET.SubElement(outputs, "port", port_attrs)
                 _dims(port, out.shape)
+                if out.rt_info:  # after the dims, as the OpenVINO serializer writes it (a Parameter's layout)
+                    port_rt = ET.SubElement(port, "rt_info")
+                    for key, attrs in sorted(out.rt_info.items()):
+                        ET.SubElement(port_rt, "attribute", {"name": key, "version": "0", **attrs})
                 port_id += 1
     # Edges name the producer's port id: its inputs come first, so output k is port len(inputs) + k.
     n_inputs = {ids[id(n)]: len(n.inputs) for n in layer_order(graph)}
