@@ -245,12 +245,17 @@ class GraphTranslator:
             declared = [(ir_name, node_ref(ref)[0]) for ir_name, ref in self.model.inputs]
         else:
             declared = [(n.name, n.name) for n in self.model.graph_def.node if n.op == "Placeholder"]
-        listed = {node_name for _, node_name in declared}
+        # A signature's inputs all stay model inputs (its interface), used or not; other Placeholders only when
+        # the outputs need them (a graph's training-only placeholders are not inputs of the inference model).
+        keep = {node_name for _, node_name in declared} if self.model.inputs is not None else set()
         declared += [(n.name, n.name) for n in self.model.graph_def.node
-                     if n.op == "Placeholder" and n.name not in listed]  # needed, though no signature names it
+                     if n.op == "Placeholder" and n.name not in keep and self.model.inputs is not None]
         for ir_name, node_name in declared:
-            if node_name not in needed or node_name in cut:
+            if node_name in cut or (node_name not in needed and node_name not in keep):
                 continue
+            if node_name not in self.top.nodes:
+                raise ConversionError(f"the signature's input '{ir_name}' names '{node_name}', which is not a "
+                                      "node of the graph")
             node = self.top.nodes[node_name]
             self.top.values[node_name] = [self.make_parameter(ir_name, node, position)]
             position += 1

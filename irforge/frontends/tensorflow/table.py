@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from irforge import ops
 
-from .translators import graph, math, nn, quant, tensor
+from .translators import graph, math, nn, quant, segments, tensor
 from .translators.generic import binary, identity, identity_n, unary
 
 OP_TABLE = {
@@ -172,6 +172,16 @@ OP_TABLE = {
     "BatchToSpaceND":          tensor.batch_to_space_nd,
     "SpaceToBatch":            tensor.space_to_batch,
     "BatchToSpace":            tensor.batch_to_space,
+    # -- embeddings and segment reductions ------------------------------------------------------------------------
+    "Unique":                            segments.unique,
+    "SparseSegmentSum":                  segments.sparse_segment("sum"),
+    "SparseSegmentMean":                 segments.sparse_segment("mean"),
+    "SparseSegmentSqrtN":                segments.sparse_segment("sqrt_n"),
+    "SparseSegmentSumWithNumSegments":   segments.sparse_segment("sum"),
+    "SparseSegmentMeanWithNumSegments":  segments.sparse_segment("mean"),
+    "SparseSegmentSqrtNWithNumSegments": segments.sparse_segment("sqrt_n"),
+    "SegmentSum":                        segments.segment_sum,
+    "UnsortedSegmentSum":                segments.segment_sum,
     # -- quantization --------------------------------------------------------------------------------------------
     "FakeQuantWithMinMaxVars":           quant.fake_quant_vars,
     "FakeQuantWithMinMaxVarsPerChannel": quant.fake_quant_vars,

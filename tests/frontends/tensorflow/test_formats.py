@@ -9,3 +9,11 @@ from tf_models import case, check_case
                                   "tf1_graph_ckpt_resource"])
 def test_tf1_checkpoint_formats(name, tmp_path):
     check_case(case(name, "raw"), tmp_path)
+
+
+def test_wide_and_deep(tmp_path):
+    """Sparse embedding bags (Unique + ResourceGather + SparseSegmentMean/Sum), dense embedding lookups, MLP."""
+    from irforge import ops
+    if not hasattr(ops, "Unique"):
+        pytest.skip("needs ops.Unique (helper onnx-suite's scatter.py, not on main yet)")
+    check_case(case("wide_and_deep", "raw"), tmp_path)

@@ -252,7 +252,47 @@ def _tf1_cnn(resource: bool, form: str):
     return write
 
 
+def _wide_and_deep(directory: Path, rng: np.random.Generator):
+    """Wide & Deep: a sparse multi-valued categorical feature (SparseTensor parts as inputs) through
+    embedding_lookup_sparse (Unique, ResourceGather, SparseSegmentMean / Sum), dense ids through
+    embedding_lookup, and dense features, into a small MLP plus the wide part. Saved with tf.saved_model.save."""
+    t = tf()
+
+    class WideDeep(t.Module):
+        def __init__(self):
+            self.deep_table = t.Variable(rng.standard_normal((50, 8)).astype(np.float32))
+            self.id_table = t.Variable(rng.standard_normal((20, 8)).astype(np.float32))
+            self.wide = t.Variable(rng.standard_normal((50, 1)).astype(np.float32))
+            self.w1 = t.Variable(rng.standard_normal((20, 16)).astype(np.float32) * 0.3)
+            self.w2 = t.Variable(rng.standard_normal((16, 1)).astype(np.float32) * 0.3)
+
+        @t.function(input_signature=[t.TensorSpec([None, 4], t.float32, name="dense"),
+                                     t.TensorSpec([None, 3], t.int64, name="ids"),
+                                     t.TensorSpec([None, 2], t.int64, name="bag_indices"),
+                                     t.TensorSpec([None], t.int64, name="bag_values"),
+                                     t.TensorSpec([2], t.int64, name="bag_shape")])
+        def __call__(self, dense, ids, bag_indices, bag_values, bag_shape):
+            bag = t.SparseTensor(bag_indices, bag_values, bag_shape)
+            deep = t.nn.embedding_lookup_sparse(self.deep_table, bag, None, combiner="mean")
+            wide = t.nn.embedding_lookup_sparse(self.wide, bag, None, combiner="sum")
+            ided = t.reduce_mean(t.nn.embedding_lookup(self.id_table, ids), axis=1)
+            hidden = t.nn.relu(t.matmul(t.concat([deep, ided, dense], 1), self.w1))
+            return {"logit": t.matmul(hidden, self.w2) + wide}
+
+    model = WideDeep()
+    t.saved_model.save(model, str(directory / "saved_model"), signatures=model.__call__.get_concrete_function())
+    # 3 rows: row 0 has 3 values (one repeated), row 1 none, row 2 two values.
+    indices = np.array([[0, 0], [0, 1], [0, 2], [2, 0], [2, 1]], np.int64)
+    values = np.array([4, 17, 4, 49, 0], np.int64)
+    feeds = [rng.standard_normal((3, 4)).astype(np.float32), rng.integers(0, 20, (3, 3)).astype(np.int64),
+             indices, values, np.array([3, 3], np.int64)]
+    expected = model(*[t.constant(f) for f in feeds])["logit"].numpy()
+    names = np.array(["dense", "ids", "bag_indices", "bag_values", "bag_shape"])
+    return {"saved_model_dir": str(directory / "saved_model"), "input_names": names}, feeds, [expected]
+
+
 RAW: dict[str, Callable] = {
+    "wide_and_deep": _wide_and_deep,
     "tf1_meta_ref": _tf1_cnn(False, "meta"),
     "tf1_meta_resource": _tf1_cnn(True, "meta"),
     "tf1_graph_ckpt_ref": _tf1_cnn(False, "graph"),
