@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from irforge import ops
 
-from .translators import graph, math, nn, quant, segments, tensor
+from .translators import graph, math, nn, quant, segments, sequence, tensor
 from .translators.generic import binary, identity, identity_n, unary
 
 OP_TABLE = {
@@ -182,6 +182,9 @@ OP_TABLE = {
     "SparseSegmentSqrtNWithNumSegments": segments.sparse_segment("sqrt_n"),
     "SegmentSum":                        segments.segment_sum,
     "UnsortedSegmentSum":                segments.segment_sum,
+    # -- sequence decoding ---------------------------------------------------------------------------------------
+    "CTCGreedyDecoder":                  sequence.ctc_greedy_decoder,
+    "SparseToDense":                     sequence.sparse_to_dense,
     # -- quantization --------------------------------------------------------------------------------------------
     "FakeQuantWithMinMaxVars":           quant.fake_quant_vars,
     "FakeQuantWithMinMaxVarsPerChannel": quant.fake_quant_vars,

@@ -288,3 +288,20 @@ def test_conv2d_transpose_explicit_and_dynamic(tmp_path):
     # A dynamic batch leaves input_sizes unknown at conversion: the output-shape form is used.
     graph = check_function(fn, [f32(1, 6, 7, 4)], tmp_path, dynamic_batch=True)
     assert any(len(n.inputs) == 3 for n in graph.nodes if n.op.TYPE == "ConvolutionBackpropData")
+
+
+# -- sequence decoding --------------------------------------------------------------------------------------------
+@pytest.mark.parametrize("merge", [True, False])
+def test_ctc_greedy_decoder(merge, tmp_path):
+    from irforge import ops
+    if not hasattr(ops, "NonZero"):
+        pytest.skip("needs ops.NonZero / GatherND / ScatterNDUpdate (helper onnx-suite, not on main yet)")
+    t = tf()
+    logits = f32(12, 3, 5)
+    logits[4] = logits[3]  # a repeated step
+
+    def fn(x, lengths):
+        (decoded,), log_prob = t.nn.ctc_greedy_decoder(x, lengths, merge_repeated=merge)
+        return (decoded.indices, decoded.values, decoded.dense_shape, log_prob,
+                t.sparse.to_dense(decoded, default_value=-1))
+    check_function(fn, [logits, np.array([12, 7, 2], np.int32)], tmp_path)
