@@ -59,6 +59,7 @@ class Scope:
     """One graph being translated: the top-level GraphDef or an inlined function body."""
 
     nodes: dict[str, object]
+    graph: Graph                            # where translated nodes go (the model, or a Loop / If body)
     function: object | None = None          # the FunctionDef for a body
     values: dict[str, list[Output]] = field(default_factory=dict)
     prefix: str = ""                        # node-name prefix of an inlined body (the call site's name + "/")
@@ -125,7 +126,7 @@ class GraphTranslator:
         self.library = {f.signature.name: f for f in model.graph_def.library.function}
         self.graph = Graph(model.name)
         self.variables = model.variables
-        self.top = Scope({n.name: n for n in model.graph_def.node}, name_tensors=model.name_tensors)
+        self.top = Scope({n.name: n for n in model.graph_def.node}, self.graph, name_tensors=model.name_tensors)
         self._bodies: dict[str, dict[str, object]] = {}
         self._inputs_by_node: dict[str, tuple[str, int]] = {}   # placeholder node -> (IR name, position)
 
@@ -228,7 +229,7 @@ class GraphTranslator:
                 if fdef is None:
                     raise ConversionError(f"calls function '{fname}', which the graph's library does not hold",
                                           node=prefix + name, op_type=node.op)
-                body = Scope(self.body_nodes(fname), fdef)
+                body = Scope(self.body_nodes(fname), self.graph, fdef)
                 roots = [r[0] for r in (body.parse_ref(v, self.library) for v in fdef.ret.values()) if r]
                 self._scan(body, self.reachable(body, roots), f"{fname}/", missing, scanned)
 
@@ -325,12 +326,12 @@ class GraphTranslator:
                 raise ConversionError(f"reads output {r[1]} of '{r[0]}', which has {len(values)} output(s) "
                                       "after translation", node=scope.prefix + proto.name, op_type=proto.op)
             inputs.append(values[r[1]])
-        node = TfNode(proto, inputs, self.graph, scope, self, self.model.path)
+        node = TfNode(proto, inputs, scope.graph, scope, self, self.model.path)
         translator = self.table.get(proto.op)
         if translator is None:
             if proto.op not in self.library:
                 raise UnsupportedOps("TensorFlow", [(proto.op, node.name)])
-            outputs = self.call_function(proto.op, inputs, node.name)
+            outputs = self.call_function(proto.op, inputs, node.name, scope.graph)
         else:
             outputs = translator(node)
         if scope.name_tensors:
@@ -342,7 +343,7 @@ class GraphTranslator:
             node.finish(outputs, [])
             producers = [o.node for o in outputs if o is not None and o.node in node.created]
             if producers:
-                producers[0].name = self.graph.unique_name(node.name)
+                producers[0].name = scope.graph.unique_name(node.name)
         scope.values[proto.name] = outputs
 
     def variable_value(self, n: TfNode) -> Output:
@@ -350,10 +351,11 @@ class GraphTranslator:
             raise n.error("reads a variable, but no checkpoint gives its value: convert the SavedModel directory "
                           "(--saved_model_dir), give the checkpoint (--input_checkpoint or --input_meta_graph), "
                           "or freeze the graph first")
-        return self.variables.output(self.graph, n.proto, n.name, top_level=n.scope.function is None)
+        return self.variables.output(n.graph, n.proto, n.name, top_level=n.scope.function is None)
 
-    def call_function(self, fname: str, inputs: list[Output], call_site: str) -> list[Output]:
-        """Inline a library function: its body is translated with its arguments bound to `inputs`."""
+    def call_function(self, fname: str, inputs: list[Output], call_site: str, graph: Graph) -> list[Output]:
+        """Inline a library function into `graph`: its body is translated with its arguments bound to `inputs`
+        (the caller's graph for a call; a Loop / If body graph for control flow)."""
         fdef = self.library.get(fname)
         if fdef is None:
             raise ConversionError(f"calls function '{fname}', which the graph's library does not hold",
@@ -362,7 +364,7 @@ class GraphTranslator:
         if len(args) != len(inputs):
             raise ConversionError(f"calls '{fname}' with {len(inputs)} inputs; it takes {len(args)}",
                                   node=call_site)
-        body = Scope(self.body_nodes(fname), fdef, prefix=call_site + "/")
+        body = Scope(self.body_nodes(fname), graph, fdef, prefix=call_site + "/")
         for arg, x in zip(args, inputs):
             body.values[arg.name] = [x]
         outputs = []

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from irforge import ops
 
-from .translators import graph, math, nn, quant, segments, sequence, tensor
+from .translators import control_flow, graph, math, nn, quant, segments, sequence, tensor
 from .translators.generic import binary, identity, identity_n, unary
 
 OP_TABLE = {
@@ -29,6 +29,22 @@ OP_TABLE = {
     "ReadVariableOp":          identity,
     "PartitionedCall":         graph.function_call,
     "StatefulPartitionedCall": graph.function_call,
+    # -- control flow and tensor lists (TF2 functional forms) -----------------------------------------------------
+    "While":                   control_flow.while_loop,
+    "StatelessWhile":          control_flow.while_loop,
+    "If":                      control_flow.if_,
+    "StatelessIf":             control_flow.if_,
+    "Case":                    control_flow.case,
+    "StatelessCase":           control_flow.case,
+    "TensorListReserve":       control_flow.list_reserve,
+    "EmptyTensorList":         control_flow.empty_list,
+    "TensorListFromTensor":    control_flow.list_from_tensor,
+    "TensorListGetItem":       control_flow.list_get_item,
+    "TensorListSetItem":       control_flow.list_set_item,
+    "TensorListPushBack":      control_flow.list_push_back,
+    "TensorListStack":         control_flow.list_stack,
+    "TensorListLength":        control_flow.list_length,
+    "TensorListElementShape":  control_flow.list_element_shape,
     # -- binary arithmetic (numpy broadcasting, as TensorFlow) ----------------------------------------------------
     "Add":                     binary(ops.Add),
     "AddV2":                   binary(ops.Add),

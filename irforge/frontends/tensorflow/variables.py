@@ -24,7 +24,7 @@ class VariableStore:
         self.checkpoint = checkpoint
         self.keys_by_node = keys_by_node or {}
         self.keys_by_name = keys_by_name or {}
-        self._outputs: dict[str, Output] = {}
+        self._outputs: dict[tuple[int, str], Output] = {}   # (graph, key): one Constant per variable and graph
 
     def key_for(self, node, top_level: bool) -> str | None:
         shared = node.attr["shared_name"].s.decode() if "shared_name" in node.attr else ""
@@ -46,10 +46,10 @@ class VariableStore:
             hint = f"; checkpoint keys that look alike: {near}" if near else ""
             raise ConversionError(f"cannot find the value of this variable in the checkpoint "
                                   f"{self.checkpoint.prefix}{hint}", node=name, op_type=node.op)
-        if key not in self._outputs:
+        if (id(graph), key) not in self._outputs:
             t = self.checkpoint.tensor(key)
-            self._outputs[key] = graph.constant_from_file(t.data, t.element_type, t.shape, name=name)
-        return self._outputs[key]
+            self._outputs[(id(graph), key)] = graph.constant_from_file(t.data, t.element_type, t.shape, name=name)
+        return self._outputs[(id(graph), key)]
 
 
 def saved_model_variable_keys(meta_graph, checkpoint: Checkpoint) -> tuple[dict[str, str], dict[str, str]]:

@@ -91,6 +91,15 @@ def _bert_encoder(vocab: int = 100, length: int = 16, width: int = 32, heads: in
     return k.Model([ids, segments, mask], [x, pooled])
 
 
+def _rnn():
+    """Stacked Keras LSTM (full sequence) and GRU (last state): while loops over tensor lists in TF graphs."""
+    k = keras()
+    inp = k.Input((7, 5), name="sequence")
+    x = k.layers.LSTM(6, return_sequences=True)(inp)
+    x = k.layers.GRU(4)(x)
+    return k.Model(inp, k.layers.Dense(3)(x))
+
+
 MODELS: dict[str, tuple[Callable, list[tuple[int, ...]]]] = {
     "toy_cnn": (_toy_cnn, [(1, 16, 16, 3)]),
     "resnet50": _apps("ResNet50", 64, classifier_activation=None),
@@ -103,6 +112,7 @@ MODELS: dict[str, tuple[Callable, list[tuple[int, ...]]]] = {
     "xception": _apps("Xception", 96, classifier_activation=None),
     "convnext_tiny": _apps("ConvNeXtTiny", 64, classifier_activation=None),
     "vgg16": _apps("VGG16", 32, classifier_activation=None),
+    "rnn": (_rnn, [(1, 7, 5)]),
     "bert_encoder": (_bert_encoder, [((1, 16), "int32", 100), ((1, 16), "int32", 2), ((1, 16), "int32", "mask")]),
 }
 
@@ -209,7 +219,7 @@ def build_case(name: str, fmt: str, directory: Path, seed: int) -> None:
         inputs = [random_input(s, rng) for s in shapes]
         outputs = model(inputs if len(inputs) > 1 else inputs[0], training=False)
         outputs = outputs if isinstance(outputs, (list, tuple)) else [outputs]
-        if "saved_model_dir" in options:  # signature inputs are keyed (and ordered) by the Keras input names
+        if fmt == "keras_export":  # signature inputs are keyed (and ordered) by the Keras input names
             options["input_names"] = np.array([t.name.split(":")[0] for t in model.inputs])
     relative = {k: os.path.relpath(v, tmp) if isinstance(v, str) else v for k, v in options.items()}
     np.savez(tmp / "io.npz", **{f"in{i}": x for i, x in enumerate(inputs)},

@@ -32,7 +32,7 @@ def variable(n: TfNode) -> list[Output]:
 
 def function_call(n: TfNode) -> list[Output]:
     """PartitionedCall / StatefulPartitionedCall: the function body, inlined."""
-    return n.translator.call_function(n.func_attr("f"), n.inputs, n.name)
+    return n.translator.call_function(n.func_attr("f"), n.inputs, n.name, n.graph)
 
 
 def no_outputs(n: TfNode) -> list[Output]:
