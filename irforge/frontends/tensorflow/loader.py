@@ -17,6 +17,7 @@ from irforge.core.shape import PartialShape
 from irforge.errors import ConversionError, UnsupportedOps
 from irforge.frontends.base import InputOverrides, make_input
 
+from .frames import EXIT, MERGE, SWITCH, Frames
 from .node import TfNode
 from .tensors import element_type_of, partial_shape
 
@@ -64,6 +65,9 @@ class Scope:
     values: dict[str, list[Output]] = field(default_factory=dict)
     prefix: str = ""                        # node-name prefix of an inlined body (the call site's name + "/")
     name_tensors: bool = False              # give translated outputs their TF tensor names ("node:i")
+    # TF1 conditionals: for a node's outputs that live only in some branch, the (predicate, branch) pairs that
+    # make them live (see frames.py); absent for the (usual) always-live ones.
+    conditions: dict[str, list[tuple]] = field(default_factory=dict)
 
     def parse_ref(self, ref: str, library: dict) -> tuple[str, int] | None:
         """An input reference -> (node or argument name, flat output index); None for a control input."""
@@ -128,6 +132,7 @@ class GraphTranslator:
         self.variables = model.variables
         self.top = Scope({n.name: n for n in model.graph_def.node}, self.graph, name_tensors=model.name_tensors)
         self._bodies: dict[str, dict[str, object]] = {}
+        self.frames = Frames(self)
         self._inputs_by_node: dict[str, tuple[str, int]] = {}   # placeholder node -> (IR name, position)
 
     # -- the whole model -----------------------------------------------------------------------------------------
@@ -155,10 +160,10 @@ class GraphTranslator:
 
     def default_outputs(self) -> list[tuple[str, str]]:
         """Graph sinks: nodes whose outputs no node reads (control edges aside), except bookkeeping ops."""
-        consumed = set()
+        consumed = set()  # control inputs count: a node kept only for its side effect ordering is no output
         for node in self.top.nodes.values():
             for ref in node.input:
-                r = self.top.parse_ref(ref, self.library)
+                r = self.top.parse_ref(ref.lstrip("^"), self.library)
                 if r is not None:
                     consumed.add(r[0])
         sinks = [n.name for n in self.top.nodes.values()
@@ -300,7 +305,7 @@ class GraphTranslator:
                                       + (f" of function '{scope.function.signature.name}'" if scope.function
                                          else ""), node=scope.prefix + stack[-2] if len(stack) > 1 else None)
             pending = []
-            for ref in node.input:
+            for ref in ([] if node.op in EXIT else node.input):  # an Exit translates its whole loop frame
                 r = scope.parse_ref(ref, self.library)
                 if r is not None and r[0] not in scope.values:
                     pending.append(r[0])
@@ -316,8 +321,8 @@ class GraphTranslator:
         return scope.values[name]
 
     def translate_node(self, scope: Scope, proto) -> None:
-        inputs = []
-        for ref in proto.input:
+        inputs, conditions = [], []
+        for ref in ([] if proto.op in EXIT else proto.input):
             r = scope.parse_ref(ref, self.library)
             if r is None:
                 continue
@@ -326,14 +331,22 @@ class GraphTranslator:
                 raise ConversionError(f"reads output {r[1]} of '{r[0]}', which has {len(values)} output(s) "
                                       "after translation", node=scope.prefix + proto.name, op_type=proto.op)
             inputs.append(values[r[1]])
+            conditions.append(scope.conditions[r[0]][r[1]] if r[0] in scope.conditions else ())
         node = TfNode(proto, inputs, scope.graph, scope, self, self.model.path)
+        live = max(conditions, key=len, default=())
         translator = self.table.get(proto.op)
-        if translator is None:
+        if proto.op in MERGE:
+            outputs, live = self.frames.merge(node, conditions)
+        elif translator is None:
             if proto.op not in self.library:
                 raise UnsupportedOps("TensorFlow", [(proto.op, node.name)])
             outputs = self.call_function(proto.op, inputs, node.name, scope.graph)
         else:
             outputs = translator(node)
+        if proto.op in SWITCH:  # output 0 lives when the predicate is false, output 1 when it is true
+            scope.conditions[proto.name] = [live + ((inputs[1], False),), live + ((inputs[1], True),)]
+        elif live:
+            scope.conditions[proto.name] = [live] * len(outputs)
         if scope.name_tensors:
             names = [f"{proto.name}:{i}" for i in range(len(outputs))]
             node.finish(outputs, names)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from irforge import ops
 
+from . import frames
 from .translators import control_flow, graph, math, nn, quant, segments, sequence, tensor
 from .translators.generic import binary, identity, identity_n, unary
 
@@ -29,6 +30,18 @@ OP_TABLE = {
     "ReadVariableOp":          identity,
     "PartitionedCall":         graph.function_call,
     "StatefulPartitionedCall": graph.function_call,
+    # -- control flow: TF1 frames and conditionals (frames.py) ---------------------------------------------------
+    "Exit":                    frames.exit_,
+    "RefExit":                 frames.exit_,
+    "Switch":                  frames.switch,
+    "RefSwitch":               frames.switch,
+    "Merge":                   frames.merge,
+    "RefMerge":                frames.merge,
+    "Enter":                   frames.outside_frame,
+    "RefEnter":                frames.outside_frame,
+    "NextIteration":           frames.outside_frame,
+    "RefNextIteration":        frames.outside_frame,
+    "LoopCond":                frames.loop_cond,
     # -- control flow and tensor lists (TF2 functional forms) -----------------------------------------------------
     "While":                   control_flow.while_loop,
     "StatelessWhile":          control_flow.while_loop,

@@ -20,6 +20,7 @@ import irforge
 from oracles import assert_close, run_openvino, run_reference
 
 VERSION = 1
+PATH_OPTIONS = ("input_model", "saved_model_dir", "input_meta_graph", "input_checkpoint")
 CACHE = Path(os.environ.get("IRFORGE_TEST_CACHE", Path.home() / ".cache" / "irforge" / "test-models")) / "tf"
 
 
@@ -192,7 +193,7 @@ def case(name: str, fmt: str, seed: int = 0) -> Case:
     data = np.load(io_file, allow_pickle=False)
     options = {k[4:]: str(v) if k != "opt_input_model_is_text" else bool(v) for k, v in data.items()
                if k.startswith("opt_")}
-    for key in ("input_model", "saved_model_dir", "input_meta_graph", "input_checkpoint"):
+    for key in PATH_OPTIONS:
         if key in options:
             options[key] = str(directory / options[key])
     inputs = [data[f"in{i}"] for i in range(sum(k[2:].isdigit() for k in data if k.startswith("in")))]
@@ -221,7 +222,7 @@ def build_case(name: str, fmt: str, directory: Path, seed: int) -> None:
         outputs = outputs if isinstance(outputs, (list, tuple)) else [outputs]
         if fmt == "keras_export":  # signature inputs are keyed (and ordered) by the Keras input names
             options["input_names"] = np.array([t.name.split(":")[0] for t in model.inputs])
-    relative = {k: os.path.relpath(v, tmp) if isinstance(v, str) else v for k, v in options.items()}
+    relative = {k: os.path.relpath(v, tmp) if k in PATH_OPTIONS else v for k, v in options.items()}
     np.savez(tmp / "io.npz", **{f"in{i}": x for i, x in enumerate(inputs)},
              **{f"out{i}": np.asarray(y) for i, y in enumerate(outputs)},
              **{f"opt_{k}": v for k, v in relative.items() if k != "input_names"},
@@ -301,7 +302,43 @@ def _wide_and_deep(directory: Path, rng: np.random.Generator):
     return {"saved_model_dir": str(directory / "saved_model"), "input_names": names}, feeds, [expected]
 
 
+def _tf1_control_flow(directory: Path, rng: np.random.Generator):
+    """tf.compat.v1 graph: a while_loop (counter, accumulator, invariant), a nested while_loop, and a cond (also
+    nested in the loop body); frozen GraphDef written directly (no variables)."""
+    t = tf()
+    v1 = t.compat.v1
+    v1.disable_control_flow_v2()  # TF1's Switch/Merge/Enter/Exit (process-wide: switched back below)
+    try:
+        return _tf1_control_flow_graph(t, v1, directory, rng)
+    finally:
+        v1.enable_control_flow_v2()
+
+
+def _tf1_control_flow_graph(t, v1, directory: Path, rng: np.random.Generator):
+    graph = t.Graph()
+    with graph.as_default():
+        x = v1.placeholder(t.float32, [2, 3], name="x")
+        n = v1.placeholder(t.int32, [], name="n")
+        w = t.constant(rng.standard_normal((3, 3)).astype(np.float32) * 0.5)
+
+        def body(i, acc):
+            def inner(j, a):
+                return j + 1, a * 0.9 + 0.1
+            _, acc = v1.while_loop(lambda j, a: j < 2, inner, [t.constant(0), acc])
+            step = v1.cond(t.equal(i % 2, 0), lambda: t.tanh(t.matmul(acc, w)), lambda: acc + x)
+            return i + 1, step
+        _, looped = v1.while_loop(lambda i, acc: i < n, body, [t.constant(0), x])
+        chosen = v1.cond(t.reduce_sum(x) > 0, lambda: looped * 2.0, lambda: looped - 1.0)
+        out = t.identity(chosen, name="output")
+        feeds = [rng.standard_normal((2, 3)).astype(np.float32), np.array(5, np.int32)]
+        with v1.Session(graph=graph) as session:
+            expected = session.run(out, {x: feeds[0], n: feeds[1]})
+        t.io.write_graph(graph.as_graph_def(), str(directory), "graph.pb", as_text=False)
+    return {"input_model": str(directory / "graph.pb"), "output": "output"}, feeds, [expected]
+
+
 RAW: dict[str, Callable] = {
+    "tf1_control_flow": _tf1_control_flow,
     "wide_and_deep": _wide_and_deep,
     "tf1_meta_ref": _tf1_cnn(False, "meta"),
     "tf1_meta_resource": _tf1_cnn(True, "meta"),
