@@ -90,6 +90,8 @@ class Loop(Op):
     def infer(self, *args: TensorInfo) -> list[TensorInfo]:
         if len(args) < 2:
             raise ValueError("Loop needs trip_count and execution_condition inputs")
+        if not 0 <= self.condition < len(self.body.results):
+            raise ValueError("the Loop body needs a condition Result (OpenVINO cannot read a Loop without one)")
         out: list[TensorInfo] = []
         for port in sorted(self.outputs, key=lambda p: p.external):
             info = self.body.results[port.result].inputs[0].info

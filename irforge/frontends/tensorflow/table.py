@@ -8,7 +8,7 @@ from __future__ import annotations
 from irforge import ops
 
 from . import frames
-from .translators import control_flow, graph, math, nn, quant, segments, sequence, tensor
+from .translators import control_flow, graph, math, nn, quant, rnn, segments, sequence, tensor
 from .translators.generic import binary, identity, identity_n, unary
 
 OP_TABLE = {
@@ -211,6 +211,11 @@ OP_TABLE = {
     "SparseSegmentSqrtNWithNumSegments": segments.sparse_segment("sqrt_n"),
     "SegmentSum":                        segments.segment_sum,
     "UnsortedSegmentSum":                segments.segment_sum,
+    # -- fused recurrent cells -----------------------------------------------------------------------------------
+    "BlockLSTM":                         rnn.block_lstm,
+    "BlockLSTMV2":                       rnn.block_lstm,
+    "LSTMBlockCell":                     rnn.lstm_block_cell,
+    "GRUBlockCell":                      rnn.gru_block_cell,
     # -- sequence decoding ---------------------------------------------------------------------------------------
     "CTCGreedyDecoder":                  sequence.ctc_greedy_decoder,
     "SparseToDense":                     sequence.sparse_to_dense,

@@ -379,6 +379,7 @@ def check_function(fn, inputs: list[np.ndarray], tmp_path: Path, rtol: float = 1
     t.io.write_graph(frozen.graph.as_graph_def(), str(model.parent), model.name, as_text=False)
     outputs = fn(*[t.constant(x) for x in inputs])
     outputs = outputs if isinstance(outputs, (list, tuple)) else [outputs]
+    names = [x.name.split(":")[0] for x in concrete.inputs[:len(inputs)]]  # Placeholders, in argument order
     c = Case(tmp_path, {"input_model": str(model), **options}, list(inputs),
-             [np.asarray(o) for o in outputs])
+             [np.asarray(o) for o in outputs], names if "input" not in options else [])
     return check_case(c, tmp_path, rtol, atol)
