@@ -183,21 +183,32 @@ class Frames:
 
     # -- conditionals ------------------------------------------------------------------------------------------------
     def merge(self, n: TfNode, conditions: list[tuple]) -> tuple[list[Output], tuple]:
-        """Merge of a conditional's two branches -> Select on the predicate that tells them apart."""
-        if len(n.inputs) != 2:
-            raise n.error(f"a Merge of {len(n.inputs)} inputs is not a conditional (2 branches) irforge knows")
-        a, b = conditions
+        """Merge of a conditional's branches -> Select on what tells them apart: a Switch predicate (two branches)
+        or a _SwitchN index (one branch per index; an index out of range takes the last)."""
         common = 0
-        while common < min(len(a), len(b)) and a[common][0] is b[common][0] and a[common][1] == b[common][1]:
+        first = conditions[0]
+        while common < len(first) and all(common < len(c) and c[common][0] is first[common][0]
+                                          and c[common][1] == first[common][1] for c in conditions[1:]):
             common += 1
-        if common >= len(a) or common >= len(b) or a[common][0] is not b[common][0]:
+        literals = [c[common] if common < len(c) else None for c in conditions]
+        if any(lit is None or lit[0] is not literals[0][0] for lit in literals) or len(n.inputs) < 2:
             raise n.error("cannot tell which branch of a conditional each Merge input comes from")
-        pred, a_true = as_predicate(n, a[common][0]), a[common][1]
-        true_value, false_value = (n.inputs[0], n.inputs[1]) if a_true else (n.inputs[1], n.inputs[0])
-        value = n.out(ops.Select(), pred, true_value, false_value)
-        index = n.out(ops.Select(), pred, n.const(np.asarray(1 if a_true else 0, np.int32)),
-                      n.const(np.asarray(0 if a_true else 1, np.int32)))
-        return [value, index], a[:common]
+        if isinstance(literals[0][1], bool):
+            pred, a_true = as_predicate(n, literals[0][0]), literals[0][1]
+            true_value, false_value = (n.inputs[0], n.inputs[1]) if a_true else (n.inputs[1], n.inputs[0])
+            value = n.out(ops.Select(), pred, true_value, false_value)
+            index = n.out(ops.Select(), pred, n.const(np.asarray(1 if a_true else 0, np.int32)),
+                          n.const(np.asarray(0 if a_true else 1, np.int32)))
+            return [value, index], first[:common]
+        selector = literals[0][0]
+        order = sorted(range(len(n.inputs)), key=lambda j: literals[j][1])
+        value = n.inputs[order[-1]]                     # the last branch also takes out-of-range indices
+        index = n.const(np.asarray(order[-1], np.int32))
+        for j in reversed(order[:-1]):
+            hit = n.out(ops.Equal(), selector, n.const(np.asarray(literals[j][1], selector.element_type.numpy)))
+            value = n.out(ops.Select(), hit, n.inputs[j], value)
+            index = n.out(ops.Select(), hit, n.const(np.asarray(j, np.int32)), index)
+        return [value, index], first[:common]
 
 
 def _relaxed(a: PartialShape, b: PartialShape) -> PartialShape:
@@ -222,6 +233,11 @@ def exit_(n: TfNode) -> list[Output]:
 def switch(n: TfNode) -> list[Output]:
     """A conditional's Switch: both branches get the data (the loader records which branch each one is)."""
     return [n.input(0), n.input(0)]
+
+
+def switch_n(n: TfNode) -> list[Output]:
+    """_SwitchN(data, index) (a lowered Case): every branch gets the data."""
+    return [n.input(0)] * int(n.attr("num_outs"))
 
 
 def merge(n: TfNode) -> list[Output]:

@@ -345,6 +345,8 @@ class GraphTranslator:
             outputs = translator(node)
         if proto.op in SWITCH:  # output 0 lives when the predicate is false, output 1 when it is true
             scope.conditions[proto.name] = [live + ((inputs[1], False),), live + ((inputs[1], True),)]
+        elif proto.op == "_SwitchN":  # output k lives when the index is k
+            scope.conditions[proto.name] = [live + ((inputs[1], k),) for k in range(len(outputs))]
         elif live:
             scope.conditions[proto.name] = [live] * len(outputs)
         if scope.name_tensors:

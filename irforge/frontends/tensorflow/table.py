@@ -35,6 +35,7 @@ OP_TABLE = {
     "RefExit":                 frames.exit_,
     "Switch":                  frames.switch,
     "RefSwitch":               frames.switch,
+    "_SwitchN":                frames.switch_n,
     "Merge":                   frames.merge,
     "RefMerge":                frames.merge,
     "Enter":                   frames.outside_frame,

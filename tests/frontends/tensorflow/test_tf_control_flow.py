@@ -70,3 +70,10 @@ def test_block_cells(tmp_path):
     feeds = [rng.standard_normal((B, I)).astype(np.float32), rng.standard_normal((B, H)).astype(np.float32),
              rng.standard_normal((B, H)).astype(np.float32)]
     check_function(fn, feeds, tmp_path)
+
+
+@pytest.mark.parametrize("form", ["saved_model", "frozen"])
+def test_tf2_while_cond_case(form, tmp_path):
+    """tf.while_loop with a shape-changing variable and a TensorArray, tf.cond and tf.switch_case on run-time
+    values: functional While/If/Case in the SavedModel, Switch/Merge frames once frozen (lowered)."""
+    check_case(case(f"tf2_control_flow_{form}", "raw"), tmp_path)

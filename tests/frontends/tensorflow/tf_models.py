@@ -337,7 +337,47 @@ def _tf1_control_flow_graph(t, v1, directory: Path, rng: np.random.Generator):
     return {"input_model": str(directory / "graph.pb"), "output": "output"}, feeds, [expected]
 
 
+def _tf2_control_flow(fmt: str):
+    """A tf.function with tf.while_loop (a growing tensor as loop variable, a TensorArray), tf.cond on a run-time
+    value, and tf.switch_case; saved functionally (SavedModel) or frozen with the control flow lowered."""
+    def write(directory: Path, rng: np.random.Generator):
+        t = tf()
+        w = rng.standard_normal((3, 3)).astype(np.float32) * 0.5
+
+        class Flow(t.Module):
+            @t.function(input_signature=[t.TensorSpec([2, 3], t.float32), t.TensorSpec([], t.int32)])
+            def __call__(self, x, n):
+                def body(i, acc, grown, ta):
+                    acc = t.tanh(t.matmul(acc, w)) + x
+                    grown = t.concat([grown, acc[:, :1]], axis=1)
+                    return i + 1, acc, grown, ta.write(i, t.reduce_sum(acc))
+                _, acc, grown, ta = t.while_loop(
+                    lambda i, *_: i < n, body, [0, x, t.zeros([2, 0]), t.TensorArray(t.float32, size=n)],
+                    shape_invariants=[t.TensorShape([]), t.TensorShape([2, 3]), t.TensorShape([2, None]), None])
+                picked = t.cond(t.reduce_sum(acc) > 0, lambda: acc * 2.0, lambda: acc - 1.0)
+                switched = t.switch_case(n % 3, [lambda: acc + 1.0, lambda: acc * acc, lambda: -acc])
+                return {"picked": picked, "grown": grown, "sums": ta.stack(), "switched": switched}
+
+        flow = Flow()
+        feeds = [rng.standard_normal((2, 3)).astype(np.float32), np.array(4, np.int32)]
+        expected = flow(*[t.constant(f) for f in feeds])
+        expected = [expected[k].numpy() for k in sorted(expected)]
+        if fmt == "saved_model":
+            t.saved_model.save(flow, str(directory / "saved_model"), signatures=flow.__call__.get_concrete_function())
+            return {"saved_model_dir": str(directory / "saved_model"), "input_names": np.array(["x", "n"])}, \
+                feeds, expected
+        from tensorflow.python.framework.convert_to_constants import convert_variables_to_constants_v2
+        frozen = convert_variables_to_constants_v2(flow.__call__.get_concrete_function())
+        t.io.write_graph(frozen.graph.as_graph_def(), str(directory), "model.pb", as_text=False)
+        outputs = ",".join(o.name.split(":")[0] for o in frozen.outputs)
+        return {"input_model": str(directory / "model.pb"), "output": outputs,
+                "input_names": np.array(["x", "n"])}, feeds, expected
+    return write
+
+
 RAW: dict[str, Callable] = {
+    "tf2_control_flow_saved_model": _tf2_control_flow("saved_model"),
+    "tf2_control_flow_frozen": _tf2_control_flow("frozen"),
     "tf1_control_flow": _tf1_control_flow,
     "wide_and_deep": _wide_and_deep,
     "tf1_meta_ref": _tf1_cnn(False, "meta"),

@@ -7,7 +7,7 @@ iteration inside the body. If the carried values change shape across iterations,
 with those dims dynamic.
 
 If / StatelessIf -> If with both branches as bodies (or only the taken branch, inlined, when the condition is
-known at conversion time). Case -> a chain of Ifs.
+known at conversion time). Case -> the known branch inlined, or every branch with Selects.
 
 Tensor lists (TensorArrays, the variant loop variables of RNNs) are dense tensors [length, *element]:
 FromTensor is the tensor itself, GetItem a Gather, SetItem a Select against a one-hot row mask, Stack the
@@ -84,6 +84,11 @@ def while_loop(n: TfNode) -> list[Output]:
         new = tr.call_function(body_name, inputs, f"{n.name}/body", body)
         changed = False
         for k, x in enumerate(new):
+            if not invariant[k] and xs[k].shape.rank == 1 and (x.shape.rank or 1) > 1:
+                # a list reserved without an element rank: give its initial zeros the items' rank
+                xs[k] = n.out(ops.Reshape(), xs[k], n.const(i64([-1] + [1] * (x.shape.rank - 1))))
+                shapes[k], changed = xs[k].shape, True
+                continue
             if not invariant[k] and new[k].shape != shapes[k]:
                 relaxed = _relaxed(shapes[k], new[k].shape)
                 changed |= relaxed != shapes[k]
@@ -156,7 +161,16 @@ def case(n: TfNode) -> list[Output]:
         k = int(np.asarray(known).reshape(-1)[0])
         taken = branches[k] if 0 <= k < len(branches) else branches[-1]
         return n.translator.call_function(taken, args, f"{n.name}/{taken}", n.graph)
-    raise n.error("Case with a branch index known only at run time is not supported yet")
+    # Known only at run time: every branch runs and Selects pick, from the last branch (the default) backwards.
+    index = cast_to(n, index, ElementType.i64)
+    if index.shape.rank != 0:
+        index = n.out(ops.Reshape(), index, n.const(i64([])))
+    chosen = n.translator.call_function(branches[-1], args, f"{n.name}/{branches[-1]}", n.graph)
+    for k in range(len(branches) - 2, -1, -1):
+        outs = n.translator.call_function(branches[k], args, f"{n.name}/{branches[k]}", n.graph)
+        hit = n.out(ops.Equal(), index, n.const(i64(k)))
+        chosen = [n.out(ops.Select(), hit, a, b) for a, b in zip(outs, chosen)]
+    return chosen
 
 
 # -- tensor lists ---------------------------------------------------------------------------------------------------
@@ -171,8 +185,13 @@ def _element_dims(n: TfNode, i: int) -> list[int]:
 
 
 def list_reserve(n: TfNode) -> list[Output]:
-    """TensorListReserve(element_shape, num_elements): zeros; unknown element dims start at 1."""
-    dims = [d if d >= 0 else 1 for d in _element_dims(n, 0)]
+    """TensorListReserve(element_shape, num_elements): zeros; unknown element dims start at 1, and a list of
+    elements of unknown rank starts as [num_elements] (set_item and While give it the items' rank)."""
+    shape = n.value(0)
+    if shape is not None and np.asarray(shape).ndim == 0 and int(shape) == -1:
+        dims: list[int] = []
+    else:
+        dims = [d if d >= 0 else 1 for d in _element_dims(n, 0)]
     et = n.type_attr("element_dtype")
     length = n.out(ops.Reshape(), cast_to(n, n.input(1), ElementType.i64), n.const(i64([1])))
     shape = n.out(ops.Concat(axis=0), length, n.const(i64(dims)))
@@ -202,6 +221,10 @@ def list_set_item(n: TfNode) -> list[Output]:
     rank = lst.shape.rank
     if rank is None:
         raise n.error("a tensor list of unknown rank")
+    if item.shape.rank is not None and rank < item.shape.rank + 1:
+        # A list reserved without an element rank (zeros [n]): the first item gives it one.
+        rank = item.shape.rank + 1
+        lst = n.out(ops.Reshape(), lst, n.const(i64([-1] + [1] * (rank - 1))))
     length = n.out(ops.Gather(), n.out(ops.ShapeOf(), lst), n.const(i64(0)), n.const(i64(0)))
     rows = n.out(ops.Range(output_type=ElementType.i64), n.const(i64(0)), length, n.const(i64(1)))
     rows = n.out(ops.Reshape(), rows, n.const(i64([-1] + [1] * (rank - 1))))
