@@ -25,7 +25,8 @@ from irforge.core.element_type import ElementType
 from irforge.core.graph import Constant, Graph, Output
 from irforge.core.shape import DYNAMIC, PartialShape
 from irforge.errors import ConversionError
-from irforge.ops import PortIn, PortOut
+
+from . import subgraphs
 
 if TYPE_CHECKING:
     from .loader import GraphTranslator, Scope
@@ -146,12 +147,12 @@ class Frames:
             params, ports, inv_values = [], [], []
             for j, x in enumerate(initial):
                 params.append(body.parameter(f"{frame.name}/var{j}", x.element_type, shapes[j]))
-                ports.append(PortIn(2 + j, j))
+                ports.append((2 + j, j, None))
             for k, x in enumerate(fixed):
                 if isinstance(x.node.op, Constant):
                     inv_values.append(body.out(x.node.op, name=x.node.name))
                 else:
-                    ports.append(PortIn(2 + len(ports), len(body.parameters)))
+                    ports.append((2 + len(ports), len(body.parameters), None))
                     inv_values.append(body.parameter(f"{frame.name}/invariant{k}", x.element_type, x.shape))
             bound: dict[str, list] = {}
             for (e, m, sw, _), p in zip(frame.variables, params):
@@ -174,8 +175,8 @@ class Frames:
             body.result(v, name=f"{frame.name}/out{j}")
         body.result(again, name=f"{frame.name}/cond")
         count = len(new)
-        op = ops.Loop(body, inputs=tuple(ports), outputs=tuple(PortOut(j, j) for j in range(count)),
-                      back_edges=tuple((j, j) for j in range(count)), condition=count)
+        op = subgraphs.loop(body, ports, [(j, j, None) for j in range(count)], [(j, j) for j in range(count)],
+                            condition=count)
         extra = [x for x in fixed if not isinstance(x.node.op, Constant)]
         loop = n.graph.add(op, n.const(np.asarray(-1, np.int64)), start, *initial, *extra,
                            name=f"{scope.prefix}{frame.name}", origin=n.origin)

@@ -22,8 +22,8 @@ from irforge import ops
 from irforge.core.element_type import ElementType
 from irforge.core.graph import Constant, Graph, Output
 from irforge.core.shape import DYNAMIC, PartialShape
-from irforge.ops import PortIn, PortOut
 
+from .. import subgraphs
 from ..node import TfNode
 from .generic import cast_to, i64, scalar_like
 
@@ -71,7 +71,7 @@ def while_loop(n: TfNode) -> list[Output]:
     for _ in range(4):  # translate the body until the carried shapes are a fixed point
         body = Graph(f"{n.name}/body")
         inputs: list[Output] = []
-        ports: list[PortIn] = []
+        ports: list[subgraphs.Port] = []
         params: dict[int, int] = {}  # loop variable -> body Parameter index
         for k, x in enumerate(xs):
             if invariant[k] and isinstance(x.node.op, Constant):
@@ -80,7 +80,7 @@ def while_loop(n: TfNode) -> list[Output]:
             params[k] = len(body.parameters)
             inputs.append(body.parameter(f"{n.name}/{fdef.signature.input_arg[k].name}", x.element_type,
                                          shapes[k]))
-            ports.append(PortIn(2 + len(ports), params[k]))
+            ports.append((2 + len(ports), params[k], None))
         new = tr.call_function(body_name, inputs, f"{n.name}/body", body)
         changed = False
         for k, x in enumerate(new):
@@ -105,8 +105,8 @@ def while_loop(n: TfNode) -> list[Output]:
         body.result(new[k], name=f"{n.name}/body/out{k}")
     condition = len(body.results)
     body.result(_body_condition(body, again), name=f"{n.name}/body/cond")
-    op = ops.Loop(body, inputs=tuple(ports), outputs=tuple(PortOut(i, results[k]) for i, k in enumerate(carried)),
-                  back_edges=tuple((results[k], params[k]) for k in carried), condition=condition)
+    op = subgraphs.loop(body, ports, [(i, results[k], None) for i, k in enumerate(carried)],
+                        [(results[k], params[k]) for k in carried], condition)
     outer = [xs[k] for k in range(len(xs)) if k in params]
     loop = n.add(op, n.const(np.asarray(-1, np.int64)), start, *outer)
     outputs = list(xs)
@@ -123,13 +123,13 @@ def _body_condition(body: Graph, x: Output) -> Output:
     return x
 
 
-def _branch(n: TfNode, fname: str, args: list[Output]) -> tuple[Graph, tuple[PortIn, ...], list[Output]]:
+def _branch(n: TfNode, fname: str, args: list[Output]) -> tuple[Graph, list[tuple[int, int]], list[Output]]:
     body = Graph(f"{n.name}/{fname}")
     params = [body.parameter(f"{n.name}/{fname}/in{k}", x.element_type, x.shape) for k, x in enumerate(args)]
     outs = n.translator.call_function(fname, params, f"{n.name}/{fname}", body)
     for j, out in enumerate(outs):
         body.result(out, name=f"{n.name}/{fname}/out{j}")
-    return body, tuple(PortIn(k + 1, k) for k in range(len(args))), outs
+    return body, [(k + 1, k) for k in range(len(args))], outs
 
 
 def _if(n: TfNode, cond: Output, then_name: str, else_name: str, args: list[Output]) -> list[Output]:
@@ -140,8 +140,8 @@ def _if(n: TfNode, cond: Output, then_name: str, else_name: str, args: list[Outp
     then_body, then_in, outs = _branch(n, then_name, args)
     else_body, else_in, _ = _branch(n, else_name, args)
     count = len(outs)
-    op = ops.If(then_body, else_body, then_in, else_in, tuple(PortOut(j, j) for j in range(count)),
-                tuple(PortOut(j, j) for j in range(count)))
+    op = subgraphs.if_(then_body, else_body, then_in, else_in, [(j, j) for j in range(count)],
+                       [(j, j) for j in range(count)])
     return list(n.add(op, cond, *args).outputs)
 
 

@@ -16,8 +16,8 @@ from irforge import ops
 from irforge.core.element_type import ElementType
 from irforge.core.graph import Constant, Graph, Output
 from irforge.core.shape import PartialShape
-from irforge.ops import PortIn, PortOut
 
+from .. import subgraphs
 from ..node import TfNode
 from .generic import i64
 
@@ -86,14 +86,14 @@ def block_lstm(n: TfNode) -> list[Output]:
     x_t = body.parameter(f"{n.name}/x_t", x.element_type, step_shape)
     h = body.parameter(f"{n.name}/h", h_prev.element_type, h_prev.shape)
     c = body.parameter(f"{n.name}/cs", cs_prev.element_type, cs_prev.shape)
-    ports = [PortIn(2, 0, axis=0), PortIn(3, 1), PortIn(4, 2)]
+    ports: list[subgraphs.Port] = [(2, 0, 0), (3, 1, None), (4, 2, None)]
     outer = [x, h_prev, cs_prev]
     weights = []
     for value in (w, bias, wci, wcf, wco):
         if isinstance(value.node.op, Constant):
             weights.append(body.out(value.node.op, name=value.node.name))
         else:
-            ports.append(PortIn(2 + len(outer), len(body.parameters)))
+            ports.append((2 + len(outer), len(body.parameters), None))
             outer.append(value)
             weights.append(body.parameter(f"{n.name}/w{len(weights)}", value.element_type, value.shape))
     b = _Builder(body, f"{n.name}/cell")
@@ -107,8 +107,7 @@ def block_lstm(n: TfNode) -> list[Output]:
     body.result(body.constant(np.asarray(True)), name=f"{n.name}/cond")  # the trip count alone ends the loop
     length = n.out(ops.Gather(), n.out(ops.ShapeOf(), x), n.const(i64(0)), n.const(i64(0)))
     trip = n.out(ops.Minimum(), n.out(ops.Convert(destination_type=ElementType.i64), seq_len_max), length)
-    op = ops.Loop(body, inputs=tuple(ports), outputs=tuple(PortOut(k, 2 + k, axis=0) for k in range(7)),
-                  back_edges=((0, 1), (1, 2)), condition=9)
+    op = subgraphs.loop(body, ports, [(k, 2 + k, 0) for k in range(7)], [(0, 1), (1, 2)], condition=9)
     loop = n.add(op, trip, n.const(np.asarray(True)), *outer)
     missing = n.out(ops.Subtract(), length, trip)  # steps from seq_len_max on are zeros
     end = n.out(ops.Concat(axis=0), n.out(ops.Reshape(), missing, n.const(i64([1]))), n.const(i64([0, 0])))

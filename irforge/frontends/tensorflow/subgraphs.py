@@ -1,0 +1,27 @@
+"""Building Loop and If ops for the translators (the one place that knows those ops' port-map types).
+
+Ports are plain tuples: inputs (op input, body Parameter, slicing axis or None), outputs (op output, body Result,
+concatenation axis or None), back edges (body Result, body Parameter).
+"""
+from __future__ import annotations
+
+from irforge import ops
+from irforge.core.graph import Graph
+from irforge.core.op import Op
+
+Port = tuple[int, int, "int | None"]
+
+
+def loop(body: Graph, inputs: list[Port], outputs: list[Port], back_edges: list[tuple[int, int]],
+         condition: int) -> Op:
+    """A Loop whose body Result `condition` decides whether another iteration runs."""
+    return ops.Loop(body, inputs=tuple(ops.PortIn(e, p, a) for e, p, a in inputs),
+                    outputs=tuple(ops.PortOut(e, r, a) for e, r, a in outputs),
+                    back_edges=tuple(back_edges), condition=condition)
+
+
+def if_(then_body: Graph, else_body: Graph, then_inputs: list[tuple[int, int]], else_inputs: list[tuple[int, int]],
+        then_outputs: list[tuple[int, int]], else_outputs: list[tuple[int, int]]) -> Op:
+    return ops.If(then_body, else_body, tuple(ops.PortIn(e, p) for e, p in then_inputs),
+                  tuple(ops.PortIn(e, p) for e, p in else_inputs), tuple(ops.PortOut(e, r) for e, r in then_outputs),
+                  tuple(ops.PortOut(e, r) for e, r in else_outputs))
