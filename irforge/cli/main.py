@@ -256,10 +256,11 @@ def _configure_logging(level: str) -> None:
 
 
 def _default_name(options) -> str:
-    model = options.input_model or options.saved_model_dir or options.input_meta_graph or options.input_proto or "model"
+    model = (options.input_model or options.saved_model_dir or options.input_meta_graph or options.input_proto
+             or options.input_symbol or "model")
     stem = Path(str(model).rstrip("/\\")).name
     for suffix in (".onnx", ".pb", ".pbtxt", ".caffemodel", ".prototxt", ".params", ".nnet", ".mdl", ".raw",
-                   ".meta", ".json"):
+                   ".meta", "-symbol.json", ".json"):
         if stem.endswith(suffix):
             return stem[: -len(suffix)]
     return os.path.splitext(stem)[0] or "model"

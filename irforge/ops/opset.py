@@ -3,7 +3,8 @@ from __future__ import annotations
 
 import re
 
-from . import activation, convolution, elementwise, indexing, matmul, normalization, pooling, reduction, shape_ops
+from . import activation, convolution, elementwise, indexing, matmul, normalization, pooling, recurrent, reduction, shape_ops
+from . import state
 from . import control_flow, ctc, quantization, space_batch
 from .base import Constant, Op, Parameter, Result
 
@@ -18,6 +19,8 @@ OPSET: tuple[type[Op], ...] = (
     *reduction.OPS,
     *shape_ops.OPS,
     *indexing.OPS,
+    *recurrent.OPS,
+    *state.OPS,
     *quantization.OPS,
     *space_batch.OPS,
     *ctc.OPS,

@@ -80,6 +80,7 @@ OP_TABLE: dict[str, dict[int, Translator]] = {
     "GlobalMaxPool":      {1: nn.global_max_pool},
     "BatchNormalization": {1: nn.batch_normalization},
     "LRN":                {1: nn.lrn},
+    "LayerNormalization": {17: nn.layer_normalization},
     "Gemm":               {1: nn.gemm},
     "MatMul":             {1: nn.matmul},
     # -- reductions --------------------------------------------------------------------------------------------
@@ -116,4 +117,5 @@ OP_TABLE: dict[str, dict[int, Translator]] = {
     "Expand":             {8: tensor.expand},
     "Tile":               {6: tensor.tile},
     "Pad":                {1: tensor.pad},
+    "Range":              {11: tensor.range_},
 }
