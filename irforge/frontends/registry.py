@@ -13,12 +13,9 @@ from irforge.options import ConversionOptions
 # framework -> module exposing `accepts(options) -> bool` and `load(options) -> Graph`.
 FRONTENDS: dict[str, str] = {
     "onnx": "irforge.frontends.onnx",
-<<<<<<< HEAD
     "tf": "irforge.frontends.tensorflow",
-=======
     "mxnet": "irforge.frontends.mxnet",
     "kaldi": "irforge.frontends.kaldi",
->>>>>>> main
 }
 
 
