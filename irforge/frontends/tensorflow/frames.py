@@ -228,6 +228,7 @@ def as_predicate(n: TfNode, x: Output) -> Output:
 
 # -- translators (table.py) ------------------------------------------------------------------------------------
 def exit_(n: TfNode) -> list[Output]:
+    """The output of the Loop its while frame becomes."""
     return n.translator.frames.exit_value(n)
 
 
@@ -242,12 +243,15 @@ def switch_n(n: TfNode) -> list[Output]:
 
 
 def merge(n: TfNode) -> list[Output]:
+    """A conditional's join: Select on the Switch predicate (_SwitchN index)."""
     raise n.error("Merge is translated by the loader")  # never called: the loader handles MERGE itself
 
 
 def outside_frame(n: TfNode) -> list[Output]:
+    """Only inside a while frame (bound when its Exit translates the loop)."""
     raise n.error(f"{n.op_type} reached outside the while loop it belongs to (the loop's Exit is not used)")
 
 
 def loop_cond(n: TfNode) -> list[Output]:
+    """Its predicate (used by the loop's condition)."""
     return [n.input(0)]

@@ -208,10 +208,12 @@ def empty_list(n: TfNode) -> list[Output]:
 
 
 def list_from_tensor(n: TfNode) -> list[Output]:
+    """The tensor itself (lists are dense [length, *element])."""
     return [n.input(0)]
 
 
 def list_get_item(n: TfNode) -> list[Output]:
+    """-> Gather(list, index, 0)."""
     return [n.out(ops.Gather(), n.input(0), n.input(1), n.const(i64(0)))]
 
 
@@ -233,19 +235,23 @@ def list_set_item(n: TfNode) -> list[Output]:
 
 
 def list_push_back(n: TfNode) -> list[Output]:
+    """Concat(list, item[None])."""
     return [n.out(ops.Concat(axis=0), n.input(0), n.out(ops.Unsqueeze(), n.input(1), n.const(i64([0]))))]
 
 
 def list_stack(n: TfNode) -> list[Output]:
+    """The dense list itself."""
     return [n.input(0)]
 
 
 def list_length(n: TfNode) -> list[Output]:
+    """ShapeOf(list)[0]."""
     length = n.out(ops.Gather(), n.out(ops.ShapeOf(output_type=ElementType.i32), n.input(0)),
                    n.const(i64(0)), n.const(i64(0)))
     return [length]
 
 
 def list_element_shape(n: TfNode) -> list[Output]:
+    """The element shape: ShapeOf(list)[1:]."""
     shape = n.out(ops.ShapeOf(output_type=n.type_attr("shape_type", 3)), n.input(0))
     return [n.out(ops.Slice(), shape, n.const(i64([1])), n.const(i64([2 ** 62])), n.const(i64([1])))]

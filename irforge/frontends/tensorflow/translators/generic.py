@@ -33,6 +33,7 @@ def identity(n: TfNode) -> list[Output]:
 
 
 def identity_n(n: TfNode) -> list[Output]:
+    """Each input as it is."""
     return list(n.inputs)
 
 

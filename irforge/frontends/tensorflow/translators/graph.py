@@ -10,6 +10,7 @@ from ..node import TfNode
 
 
 def const(n: TfNode) -> list[Output]:
+    """-> Constant (tensor_content viewed without a copy)."""
     value, et = n.tensor_attr("value")
     if et == ElementType.string:
         return [n.const(np.asarray(value, dtype=object), ElementType.string)]
@@ -17,6 +18,7 @@ def const(n: TfNode) -> list[Output]:
 
 
 def placeholder(n: TfNode) -> list[Output]:
+    """A model input (Parameter), created before translation with --input / --input_shape applied."""
     raise n.error("a Placeholder inside a function body cannot be a model input")
 
 
@@ -36,4 +38,5 @@ def function_call(n: TfNode) -> list[Output]:
 
 
 def no_outputs(n: TfNode) -> list[Output]:
+    """Nothing (control only)."""
     return []

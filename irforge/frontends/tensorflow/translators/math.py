@@ -41,36 +41,43 @@ def div_no_nan(n: TfNode) -> list[Output]:
 
 
 def rsqrt(n: TfNode) -> list[Output]:
+    """1 / Sqrt(x)."""
     x = n.input(0)
     return [n.out(ops.Divide(), scalar_like(n, 1, x), n.out(ops.Sqrt(), x))]
 
 
 def reciprocal(n: TfNode) -> list[Output]:
+    """1 / x."""
     x = n.input(0)
     return [n.out(ops.Divide(), scalar_like(n, 1, x), x)]
 
 
 def square(n: TfNode) -> list[Output]:
+    """x * x."""
     x = n.input(0)
     return [n.out(ops.Multiply(), x, x)]
 
 
 def erfc(n: TfNode) -> list[Output]:
+    """1 - Erf(x)."""
     x = n.input(0)
     return [n.out(ops.Subtract(), scalar_like(n, 1, x), n.out(ops.Erf(), x))]
 
 
 def log1p(n: TfNode) -> list[Output]:
+    """Log(x + 1)."""
     x = n.input(0)
     return [n.out(ops.Log(), n.out(ops.Add(), x, scalar_like(n, 1, x)))]
 
 
 def expm1(n: TfNode) -> list[Output]:
+    """Exp(x) - 1."""
     x = n.input(0)
     return [n.out(ops.Subtract(), n.out(ops.Exp(), x), scalar_like(n, 1, x))]
 
 
 def relu6(n: TfNode) -> list[Output]:
+    """-> Clamp(0, 6)."""
     return [n.out(ops.Clamp(min=0.0, max=6.0), n.input(0))]
 
 
@@ -86,15 +93,18 @@ def leaky_relu(n: TfNode) -> list[Output]:
 
 
 def elu(n: TfNode) -> list[Output]:
+    """-> Elu (alpha 1)."""
     return [n.out(ops.Elu(alpha=1.0), n.input(0))]
 
 
 def selu(n: TfNode) -> list[Output]:
+    """-> Selu with TensorFlow's alpha and scale."""
     x = n.input(0)
     return [n.out(ops.Selu(), x, scalar_like(n, 1.6732632423543772, x), scalar_like(n, 1.0507009873554805, x))]
 
 
 def bias_add(n: TfNode) -> list[Output]:
+    """-> Add of the bias on the channel axis (last for NHWC, 1 for NCHW)."""
     x, bias = n.input(0), n.input(1)
     if n.attr("data_format", "NHWC") in ("NCHW", "NCDHW", "NCW") and x.shape.rank not in (None, 1, 2):
         bias = n.out(ops.Reshape(), bias, n.const(i64([-1] + [1] * (x.shape.rank - 2))))
@@ -102,6 +112,7 @@ def bias_add(n: TfNode) -> list[Output]:
 
 
 def add_n(n: TfNode) -> list[Output]:
+    """AddN: a chain of Add."""
     acc = n.input(0)
     for x in n.inputs[1:]:
         acc = n.out(ops.Add(), acc, x)
@@ -109,6 +120,7 @@ def add_n(n: TfNode) -> list[Output]:
 
 
 def cast(n: TfNode) -> list[Output]:
+    """-> Convert to DstT."""
     return [cast_to(n, n.input(0), n.type_attr("DstT"))]
 
 
@@ -121,6 +133,7 @@ def select(n: TfNode) -> list[Output]:
 
 
 def clip_by_value(n: TfNode) -> list[Output]:
+    """-> Minimum(Maximum(x, min), max) (the bounds may be tensors)."""
     x, low, high = n.input(0), n.input(1), n.input(2)
     return [n.out(ops.Minimum(), n.out(ops.Maximum(), x, low), high)]
 
@@ -140,15 +153,18 @@ def arg_extreme(mode: str):
         node = n.add(ops.TopK(axis=axis, mode=mode, sort="none", index_element_type=n.type_attr("output_type", 9),
                               stable=False), x, n.const(np.asarray(1, np.int64)))
         return [n.out(ops.Squeeze(), node.outputs[1], n.const(i64([axis])))]
+    translate.__doc__ = f"TopK(k=1, mode {mode}) along the axis, its indices squeezed (ties: the lowest index)."
     return translate
 
 
 def matmul(n: TfNode) -> list[Output]:
+    """-> MatMul with transpose_a / transpose_b."""
     return [n.out(ops.MatMul(transpose_a=bool(n.attr("transpose_a", False)),
                              transpose_b=bool(n.attr("transpose_b", False))), n.input(0), n.input(1))]
 
 
 def batch_matmul(n: TfNode) -> list[Output]:
+    """-> MatMul with adj_x / adj_y as transpose_a / transpose_b."""
     return [n.out(ops.MatMul(transpose_a=bool(n.attr("adj_x", False)), transpose_b=bool(n.attr("adj_y", False))),
                   n.input(0), n.input(1))]
 
@@ -156,10 +172,12 @@ def batch_matmul(n: TfNode) -> list[Output]:
 def softmax(op_class):
     def translate(n: TfNode) -> list[Output]:
         return [n.out(op_class(axis=-1), n.input(0))]
+    translate.__doc__ = f"-> {op_class.TYPE} over the last axis."
     return translate
 
 
 def squared_difference(n: TfNode) -> list[Output]:
+    """-> SquaredDifference."""
     return [n.out(ops.SquaredDifference(), n.input(0), n.input(1))]
 
 
@@ -174,16 +192,19 @@ def is_finite_like(kind: str):
         if kind == "inf":
             return [inf]
         return [n.out(ops.LogicalNot(), n.out(ops.LogicalOr(), nan, inf))]
+    translate.__doc__ = {"nan": "x != x.", "inf": "|x| == inf.", "finite": "Neither NaN nor infinite."}[kind]
     return translate
 
 
 def zeros_like(n: TfNode) -> list[Output]:
+    """-> Broadcast(0, ShapeOf(x))."""
     x = n.input(0)
     zero = n.const(np.zeros((), dtype=x.element_type.numpy), x.element_type)
     return [n.out(ops.Broadcast(), zero, n.out(ops.ShapeOf(), x))]
 
 
 def ones_like(n: TfNode) -> list[Output]:
+    """-> Broadcast(1, ShapeOf(x))."""
     x = n.input(0)
     one = n.const(np.ones((), dtype=x.element_type.numpy), x.element_type)
     return [n.out(ops.Broadcast(), one, n.out(ops.ShapeOf(), x))]
@@ -198,4 +219,5 @@ def bool_cast(n: TfNode, x: Output) -> Output:
 
 
 def einsum(n: TfNode) -> list[Output]:
+    """-> Einsum with TensorFlow's equation."""
     return [n.out(ops.Einsum(equation=n.attr("equation")), *n.inputs)]

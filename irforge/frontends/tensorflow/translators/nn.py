@@ -154,6 +154,8 @@ def pool(kind: str):
         else:
             op = ops.AvgPool(**attrs, exclude_pad=True)  # TF averages over the valid (unpadded) elements
         return [_to_model(n, n.out(op, _to_internal(n, x, fmt)), fmt)]
+    translate.__doc__ = ("-> MaxPool (opset1)" if kind == "max" else
+                         "-> AvgPool excluding padding (TF averages the valid elements)") + ", NCHW inside."
     return translate
 
 
@@ -199,6 +201,7 @@ def lrn(n: TfNode) -> list[Output]:
 
 
 def l2_loss(n: TfNode) -> list[Output]:
+    """sum(x * x) / 2."""
     x = n.input(0)
     total = n.out(ops.ReduceSum(keep_dims=False), n.out(ops.Multiply(), x, x),
                   n.const(i64(list(range(x.shape.rank or 0)))))

@@ -54,6 +54,7 @@ def fake_quant_vars(n: TfNode) -> list[Output]:
 
 
 def fake_quant_args(n: TfNode) -> list[Output]:
+    """-> FakeQuantize with the nudged [min, max] of the attributes."""
     return [_fake_quantize(n, n.input(0), np.float32(n.attr("min", -6.0)), np.float32(n.attr("max", 6.0)))]
 
 

@@ -57,6 +57,7 @@ def sparse_segment(kind: str):
         count = cast_to(n, n.input(3), ElementType.i64) if len(n.inputs) > 3 else _last_plus_one(n, segment_ids)
         count = n.out(ops.Reshape(), count, n.const(i64([])))
         return [_segment_sum(n, rows, segment_ids, count, kind)]
+    translate.__doc__ = f"Gather rows, then the one-hot segment {kind.replace('_', ' ')} (MatMul)."
     return translate
 
 

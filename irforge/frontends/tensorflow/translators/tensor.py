@@ -18,10 +18,12 @@ def _axis(n: TfNode, i: int, what: str = "axis") -> int:
 
 
 def reshape(n: TfNode) -> list[Output]:
+    """-> Reshape (a -1 is inferred; 0 is a real 0)."""
     return [n.out(ops.Reshape(special_zero=False), n.input(0), n.input(1))]
 
 
 def squeeze(n: TfNode) -> list[Output]:
+    """-> Squeeze of squeeze_dims (every size-1 dim of a static shape when empty)."""
     axes = n.ints("squeeze_dims", []) or n.ints("axis", [])
     x = n.input(0)
     if not axes:
@@ -32,6 +34,7 @@ def squeeze(n: TfNode) -> list[Output]:
 
 
 def expand_dims(n: TfNode) -> list[Output]:
+    """-> Unsqueeze."""
     return [n.out(ops.Unsqueeze(), n.input(0), n.input(1))]
 
 
@@ -46,12 +49,14 @@ def concat(n: TfNode) -> list[Output]:
 
 
 def pack(n: TfNode) -> list[Output]:
+    """Unsqueeze each input at axis, then Concat."""
     axis = int(n.attr("axis", 0))
     parts = [n.out(ops.Unsqueeze(), x, n.const(i64([axis]))) for x in n.inputs]
     return [n.out(ops.Concat(axis=axis), *parts)]
 
 
 def unpack(n: TfNode) -> list[Output]:
+    """Split along axis, then Squeeze each part."""
     x = n.input(0)
     axis = int(n.attr("axis", 0))
     count = int(n.attr("num"))
@@ -72,44 +77,53 @@ def split_v(n: TfNode) -> list[Output]:
 
 
 def transpose(n: TfNode) -> list[Output]:
+    """-> Transpose."""
     return [n.out(ops.Transpose(), n.input(0), n.input(1))]
 
 
 def shape(n: TfNode) -> list[Output]:
+    """-> ShapeOf (out_type, int32 by default)."""
     return [n.out(ops.ShapeOf(output_type=n.type_attr("out_type", 3)), n.input(0))]
 
 
 def shape_n(n: TfNode) -> list[Output]:
+    """ShapeOf of each input."""
     et = n.type_attr("out_type", 3)
     return [n.out(ops.ShapeOf(output_type=et), x) for x in n.inputs]
 
 
 def size(n: TfNode) -> list[Output]:
+    """ReduceProd(ShapeOf(x))."""
     s = n.out(ops.ShapeOf(output_type=n.type_attr("out_type", 3)), n.input(0))
     return [n.out(ops.ReduceProd(keep_dims=False), s, n.const(i64([0])))]
 
 
 def rank(n: TfNode) -> list[Output]:
+    """ShapeOf(ShapeOf(x)) as a scalar."""
     s = n.out(ops.ShapeOf(output_type=ElementType.i32), n.input(0))
     r = n.out(ops.ShapeOf(output_type=ElementType.i32), s)
     return [n.out(ops.Squeeze(), r, n.const(i64([0])))]
 
 
 def fill(n: TfNode) -> list[Output]:
+    """-> Broadcast(value, dims)."""
     return [n.out(ops.Broadcast(), n.input(1), n.input(0))]
 
 
 def range_(n: TfNode) -> list[Output]:
+    """-> Range (output type Tidx)."""
     et = n.type_attr("Tidx", 3)
     start, limit, delta = (cast_to(n, n.input(i), et) for i in range(3))
     return [n.out(ops.Range(output_type=et), start, limit, delta)]
 
 
 def tile(n: TfNode) -> list[Output]:
+    """-> Tile."""
     return [n.out(ops.Tile(), n.input(0), n.input(1))]
 
 
 def broadcast_to(n: TfNode) -> list[Output]:
+    """-> Broadcast (numpy)."""
     return [n.out(ops.Broadcast(mode="numpy"), n.input(0), n.input(1))]
 
 
@@ -133,6 +147,7 @@ def pad(n: TfNode) -> list[Output]:
 
 
 def mirror_pad(n: TfNode) -> list[Output]:
+    """-> Pad in reflect / symmetric mode."""
     mode = n.attr("mode")
     if mode not in ("REFLECT", "SYMMETRIC"):
         raise n.error(f"MirrorPad mode {mode!r} is not REFLECT or SYMMETRIC")
@@ -171,6 +186,7 @@ def slice_(n: TfNode) -> list[Output]:
 
 
 def gather_v2(n: TfNode) -> list[Output]:
+    """-> Gather (axis input, batch_dims)."""
     return [n.out(ops.Gather(batch_dims=int(n.attr("batch_dims", 0))), n.input(0), n.input(1), n.input(2))]
 
 
@@ -223,6 +239,7 @@ def space_to_batch(n: TfNode) -> list[Output]:
 
 
 def batch_to_space(n: TfNode) -> list[Output]:
+    """BatchToSpace (TF1, 4-D NHWC, block_size attribute, crops input) -> BatchToSpace."""
     x = n.input(0)
     size = int(n.attr("block_size"))
     crops = n.input(1)
