@@ -51,5 +51,7 @@ def load(options: ConversionOptions) -> Graph:
         model.name_tensors = True
     if options.tensorboard_logdir:
         from .tensorboard import write_graph
-        write_graph(model.graph_def, options.tensorboard_logdir)
+        # A frozen .pb is the serialized GraphDef itself (its parsed form lacks the weights left in the file).
+        graph = open(model.path, "rb").read() if model.lazy_tensors else model.graph_def.SerializeToString()
+        write_graph(graph, options.tensorboard_logdir)
     return GraphTranslator(model, OP_TABLE, overrides_from_options(options)).convert()

@@ -110,6 +110,7 @@ class TfModel:
     variables: object | None = None           # a variables.VariableStore
     name_tensors: bool = True                 # name IR tensors after the TF tensors (not for SavedModel wrappers)
     name: str = "model"
+    lazy_tensors: dict = field(default_factory=dict)  # top-level Const node -> FileSlice of its tensor_content
 
 
 def node_ref(ref: str) -> tuple[str, int]:

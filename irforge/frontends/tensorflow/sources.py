@@ -10,7 +10,7 @@ from google.protobuf.message import DecodeError
 
 from irforge.errors import InputError, OptionError
 
-from . import protos
+from . import protos, wire
 from .checkpoint import Checkpoint, resolve_prefix
 from .loader import TfModel
 from .variables import VariableStore, saved_model_variable_keys
@@ -57,13 +57,20 @@ def _looks_like_text(data: bytes) -> bool:
 
 
 def frozen_graph(path: str, text: bool, checkpoint: str | None = None) -> TfModel:
-    """A GraphDef file; variables (if the graph reads any) from --input_checkpoint."""
-    data = _read_bytes(path, "model file")
+    """A GraphDef file; variables (if the graph reads any) from --input_checkpoint. A binary GraphDef's big
+    constants stay in the file (wire.py)."""
     as_text = True if text or path.lower().endswith((".pbtxt", ".txt")) else None
-    graph_def = parse_message(protos.GraphDef, data, path, as_text, "GraphDef")
-    del data
+    lazy: dict = {}
+    graph_def = None
+    if not as_text and os.path.exists(path):
+        try:
+            graph_def, lazy = wire.read_graph_def(path)
+        except (InputError, DecodeError):
+            graph_def = None  # not a binary GraphDef after all: the full parse below says why, or reads text
+    if graph_def is None:
+        graph_def = parse_message(protos.GraphDef, _read_bytes(path, "model file"), path, as_text, "GraphDef")
     variables = VariableStore(Checkpoint(checkpoint)) if checkpoint else None
-    return TfModel(graph_def, path, variables=variables, name=_stem(path))
+    return TfModel(graph_def, path, variables=variables, name=_stem(path), lazy_tensors=lazy)
 
 
 def meta_graph(path: str, checkpoint: str | None) -> TfModel:

@@ -21,8 +21,8 @@ def record(data: bytes) -> bytes:
     return header + struct.pack("<I", masked_crc32c(header)) + data + struct.pack("<I", masked_crc32c(data))
 
 
-def write_graph(graph_def, logdir: str) -> str:
-    """Write `graph_def` into a new events file under `logdir`; returns its path."""
+def write_graph(graph_def: bytes, logdir: str) -> str:
+    """Write a serialized GraphDef into a new events file under `logdir`; returns its path."""
     try:
         os.makedirs(logdir, exist_ok=True)
     except OSError as e:
@@ -30,7 +30,7 @@ def write_graph(graph_def, logdir: str) -> str:
     now = time.time()
     path = os.path.join(logdir, f"events.out.tfevents.{int(now)}.{socket.gethostname()}.{os.getpid()}.irforge")
     version = protos.Event(wall_time=now, step=0, file_version="brain.Event:2")
-    graph = protos.Event(wall_time=now, step=0, graph_def=graph_def.SerializeToString())
+    graph = protos.Event(wall_time=now, step=0, graph_def=graph_def)
     with open(path, "wb") as f:
         f.write(record(version.SerializeToString()))
         f.write(record(graph.SerializeToString()))

@@ -5,12 +5,22 @@ import numpy as np
 
 from irforge.core.element_type import ElementType
 from irforge.core.graph import Output
+from irforge.core.tensor import storage_nbytes
 
 from ..node import TfNode
+from ..tensors import element_type_of, shape_of
 
 
 def const(n: TfNode) -> list[Output]:
-    """-> Constant (tensor_content viewed without a copy)."""
+    """-> Constant (big tensors of a binary GraphDef stay in the file; others viewed without a copy)."""
+    lazy = n.translator.model.lazy_tensors.get(n.proto.name) if n.scope.function is None else None
+    if lazy is not None:
+        tensor = n.proto.attr["value"].tensor
+        et = element_type_of(tensor.dtype, n.name)
+        shape = shape_of(tensor.tensor_shape)
+        if lazy.nbytes != storage_nbytes(et, int(np.prod(shape, dtype=np.int64))):
+            raise n.error(f"the constant's {lazy.nbytes} bytes do not fit its shape {list(shape)}")
+        return [n.graph.constant_from_file(lazy, et, shape, name=f"{n.name}/const")]
     value, et = n.tensor_attr("value")
     if et == ElementType.string:
         return [n.const(np.asarray(value, dtype=object), ElementType.string)]
