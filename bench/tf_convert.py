@@ -75,18 +75,25 @@ def run(kind: str, model: Path) -> dict:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--model", default="resnet50", choices=sorted(MODELS))
+    parser.add_argument("--model", action="append", choices=sorted(MODELS),
+                        help="models to convert (default: all); repeat the flag for several")
     parser.add_argument("--repeat", type=int, default=3)
     args = parser.parse_args()
-    model = frozen_model(args.model)
-    print(f"{args.model}: {model} ({model.stat().st_size / 1e6:.0f} MB)")
-    print(f"{'converter':<24}{'convert+save s':>16}{'process s':>12}{'peak RSS MB':>14}")
-    for kind in ("irforge", "openvino"):
-        runs = [run(kind, model) for _ in range(args.repeat)]
-        best = min(runs, key=lambda r: r["convert_s"])
-        label = "irforge" if kind == "irforge" else "openvino.convert_model"
-        print(f"{label:<24}{best['convert_s']:>16.2f}{min(r['process_s'] for r in runs):>12.2f}"
-              f"{max(r['peak_rss_mb'] for r in runs):>14.0f}")
+    rows = []
+    for name in args.model or list(MODELS):
+        model = frozen_model(name)
+        runs: dict[str, list[dict]] = {"irforge": [], "openvino": []}
+        for _ in range(args.repeat):  # interleaved, so both see the same machine load
+            for kind in runs:
+                runs[kind].append(run(kind, model))
+        med = {k: sorted(v, key=lambda r: r["convert_s"])[len(v) // 2] for k, v in runs.items()}
+        rows.append((name, model.stat().st_size / 2 ** 20, med))
+    print("| model (frozen .pb) | MB | irforge s | ovc s | time ratio | irforge peak MB | ovc peak MB |")
+    print("|---|---:|---:|---:|---:|---:|---:|")
+    for name, size, med in rows:
+        a, b = med["irforge"], med["openvino"]
+        print(f"| {name} | {size:.0f} | {a['convert_s']:.2f} | {b['convert_s']:.2f} | "
+              f"{a['convert_s'] / b['convert_s']:.2f} | {a['peak_rss_mb']:.0f} | {b['peak_rss_mb']:.0f} |")
 
 
 if __name__ == "__main__":

@@ -134,7 +134,6 @@ class GraphTranslator:
         self.top = Scope({n.name: n for n in model.graph_def.node}, self.graph, name_tensors=model.name_tensors)
         self._bodies: dict[str, dict[str, object]] = {}
         self.frames = Frames(self)
-        self._inputs_by_node: dict[str, tuple[str, int]] = {}   # placeholder node -> (IR name, position)
 
     # -- the whole model -----------------------------------------------------------------------------------------
     def convert(self) -> Graph:
@@ -184,7 +183,7 @@ class GraphTranslator:
                 if self.model.inputs is None:
                     raise ConversionError(f"--input '{key}' is not a node of the graph")
                 continue
-            if node.op not in ("Placeholder", "PlaceholderWithDefault") or port:
+            if node.op != "Placeholder" or port:
                 cut[name] = (key, port)
         return cut
 
@@ -270,19 +269,25 @@ class GraphTranslator:
             if node_name not in needed:
                 continue
             node = self.top.nodes[node_name]
-            et = _output_type(node)
-            override = self.overrides.lookup(key, -1, (node_name, f"{node_name}:0"))
-            param = make_input(self.graph, key, et, PartialShape(None), override, Origin("tf", node_name, node.op))
-            values = [param] * (port + 1)
-            self.top.values[node_name] = values
+            if node.op == "PlaceholderWithDefault":  # named in --input: fed, not defaulted
+                param = self.make_parameter(key, node, position)
+                position += 1
+            else:
+                override = self.overrides.lookup(key, -1, (node_name, f"{node_name}:0"))
+                param = make_input(self.graph, key, _output_type(node), PartialShape(None), override,
+                                   Origin("tf", node_name, node.op))
+            # Only the cut port exists now; a consumer of another output of that node is an error (translate_node).
+            self.top.values[node_name] = [None] * port + [param]  # type: ignore[list-item]
 
     def make_parameter(self, ir_name: str, node, position: int) -> Output:
         dtype = node.attr["dtype"].type if "dtype" in node.attr else 1
         et = element_type_of(dtype, node.name)
-        shape = partial_shape(node.attr["shape"].shape) if "shape" in node.attr else PartialShape(None)
-        if "shape" in node.attr and not node.attr["shape"].shape.dim and not node.attr["shape"].shape.unknown_rank \
-                and "_output_shapes" in node.attr and len(node.attr["_output_shapes"].list.shape):
-            shape = partial_shape(node.attr["_output_shapes"].list.shape[0])
+        if "shape" in node.attr:
+            shape = partial_shape(node.attr["shape"].shape)
+        elif "_output_shapes" in node.attr and len(node.attr["_output_shapes"].list.shape):
+            shape = partial_shape(node.attr["_output_shapes"].list.shape[0])  # graphs older than the shape attr
+        else:
+            shape = PartialShape(None)
         aliases = {node.name, f"{node.name}:0", ir_name}
         override = self.overrides.lookup(ir_name, position, sorted(aliases - {ir_name}))
         return make_input(self.graph, ir_name, et, shape, override, Origin("tf", node.name, node.op,
@@ -328,9 +333,10 @@ class GraphTranslator:
             if r is None:
                 continue
             values = scope.values[r[0]]
-            if r[1] >= len(values):
-                raise ConversionError(f"reads output {r[1]} of '{r[0]}', which has {len(values)} output(s) "
-                                      "after translation", node=scope.prefix + proto.name, op_type=proto.op)
+            if r[1] >= len(values) or values[r[1]] is None:
+                raise ConversionError(f"reads output {r[1]} of '{r[0]}', which has no such output after "
+                                      "translation (or the graph was cut at another output of it)",
+                                      node=scope.prefix + proto.name, op_type=proto.op)
             inputs.append(values[r[1]])
             conditions.append(scope.conditions[r[0]][r[1]] if r[0] in scope.conditions else ())
         node = TfNode(proto, inputs, scope.graph, scope, self, self.model.path)

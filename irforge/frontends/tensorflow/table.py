@@ -8,7 +8,7 @@ from __future__ import annotations
 from irforge import ops
 
 from . import frames
-from .translators import control_flow, graph, math, nn, quant, rnn, segments, sequence, tensor
+from .translators import control_flow, detection, graph, image, math, nn, quant, rnn, segments, sequence, tensor
 from .translators.generic import binary, identity, identity_n, unary
 
 OP_TABLE = {
@@ -217,6 +217,15 @@ OP_TABLE = {
     "BlockLSTMV2":                       rnn.block_lstm,
     "LSTMBlockCell":                     rnn.lstm_block_cell,
     "GRUBlockCell":                      rnn.gru_block_cell,
+    # -- image resizing and detection post-processing ------------------------------------------------------------
+    "ResizeBilinear":                    image.resize("linear_onnx"),
+    "ResizeNearestNeighbor":             image.resize("nearest"),
+    "ResizeBicubic":                     image.resize("cubic"),
+    "NonMaxSuppression":                 detection.non_max_suppression,
+    "NonMaxSuppressionV2":               detection.non_max_suppression,
+    "NonMaxSuppressionV3":               detection.non_max_suppression,
+    "NonMaxSuppressionV4":               detection.non_max_suppression,
+    "NonMaxSuppressionV5":               detection.non_max_suppression,
     # -- sequence decoding ---------------------------------------------------------------------------------------
     "CTCGreedyDecoder":                  sequence.ctc_greedy_decoder,
     "SparseToDense":                     sequence.sparse_to_dense,

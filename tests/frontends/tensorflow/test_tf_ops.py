@@ -305,3 +305,42 @@ def test_ctc_greedy_decoder(merge, tmp_path):
         return (decoded.indices, decoded.values, decoded.dense_shape, log_prob,
                 t.sparse.to_dense(decoded, default_value=-1))
     check_function(fn, [logits, np.array([12, 7, 2], np.int32)], tmp_path)
+
+
+# -- image resizing, detection post-processing -------------------------------------------------------------------
+def _needs(*names):
+    from irforge import ops
+    missing = [name for name in names if not hasattr(ops, name)]
+    if missing:
+        pytest.skip(f"needs ops.{', ops.'.join(missing)} (helper onnx-suite, not on main yet)")
+
+
+@pytest.mark.parametrize("method", ["ResizeBilinear", "ResizeNearestNeighbor"])
+@pytest.mark.parametrize("align,half", [(False, False), (True, False), (False, True)])
+@pytest.mark.parametrize("size", [[7, 10], [3, 2]])
+def test_resize(method, align, half, size, tmp_path):
+    _needs("Interpolate11")
+    t = tf()
+    op = getattr(t.raw_ops, method)
+    check_function(lambda x: op(images=x, size=size, align_corners=align, half_pixel_centers=half),
+                   [f32(2, 5, 4, 3)], tmp_path)
+
+
+def test_detection_post_processing(tmp_path):
+    """Anchors + regression deltas -> boxes, sigmoid scores, NonMaxSuppression V3 / V4 (padded) / V5 (scores,
+    soft NMS), and the kept boxes gathered."""
+    _needs("NonMaxSuppression")
+    t = tf()
+    anchors = t.constant(np.concatenate([rng.uniform(0, 0.6, (40, 2)), rng.uniform(0.2, 0.4, (40, 2))], 1)
+                         .astype(np.float32))
+
+    def fn(deltas, logits):
+        centre = anchors[:, :2] + deltas[:, :2] * 0.1
+        half = anchors[:, 2:] * t.exp(deltas[:, 2:] * 0.2) / 2
+        boxes = t.concat([centre - half, centre + half], axis=1)
+        scores = t.sigmoid(logits)
+        keep = t.image.non_max_suppression(boxes, scores, 10, 0.5, 0.3)
+        padded, valid = t.image.non_max_suppression_padded(boxes, scores, 12, 0.4, 0.2, pad_to_max_output_size=True)
+        soft, soft_scores = t.image.non_max_suppression_with_scores(boxes, scores, 8, 0.5, 0.1, soft_nms_sigma=0.5)
+        return t.gather(boxes, keep), padded, valid, soft, soft_scores
+    check_function(fn, [f32(40, 4), f32(40) * 2], tmp_path)
