@@ -171,6 +171,8 @@ OP_TABLE = {
     "Any":                     math.reduce(ops.ReduceLogicalOr),
     "ArgMax":                  math.arg_extreme("max"),
     "ArgMin":                  math.arg_extreme("min"),
+    "TopKV2":                  math.top_k,
+    "TopK":                    math.top_k,
     # -- tensor plumbing -----------------------------------------------------------------------------------------
     "Reshape":                 tensor.reshape,
     "Squeeze":                 tensor.squeeze,

@@ -344,3 +344,10 @@ def test_detection_post_processing(tmp_path):
         soft, soft_scores = t.image.non_max_suppression_with_scores(boxes, scores, 8, 0.5, 0.1, soft_nms_sigma=0.5)
         return t.gather(boxes, keep), padded, valid, soft, soft_scores
     check_function(fn, [f32(40, 4), f32(40) * 2], tmp_path)
+
+
+def test_top_k(tmp_path):
+    t = tf()
+    x = f32(3, 8)
+    x[1, 5] = x[1, 2]  # a tie: the lower index first
+    check_function(lambda a: tuple(t.math.top_k(a, 3)) + tuple(t.math.top_k(a, 8, sorted=True)), [x], tmp_path)

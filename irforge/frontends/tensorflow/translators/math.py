@@ -221,3 +221,15 @@ def bool_cast(n: TfNode, x: Output) -> Output:
 def einsum(n: TfNode) -> list[Output]:
     """-> Einsum with TensorFlow's equation."""
     return [n.out(ops.Einsum(equation=n.attr("equation")), *n.inputs)]
+
+
+def top_k(n: TfNode) -> list[Output]:
+    """TopKV2(input, k) / TopK (k attribute): the k largest along the last axis, by value, ties by lower index
+    (stable); indices int32 (index_type)."""
+    x = n.input(0)
+    k = n.input(1) if n.op_type == "TopKV2" else n.const(np.asarray(int(n.attr("k")), np.int64))
+    index_type = n.type_attr("index_type", 3)
+    sort = "value" if n.attr("sorted", True) else "none"
+    node = n.add(ops.TopK(axis=-1, mode="max", sort=sort, index_element_type=index_type, stable=True), x,
+                 cast_to(n, k, ElementType.i64))
+    return list(node.outputs)
