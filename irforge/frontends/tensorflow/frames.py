@@ -76,9 +76,26 @@ class Frames:
         return index.get(name, [])
 
     # -- while loops -----------------------------------------------------------------------------------------------
+    def _switch_of(self, scope: Scope, merge) -> object | None:
+        """The Switch that tests a loop Merge's value (directly, or through Identity nodes the lowering of a
+        functional While puts between them)."""
+        frontier = [merge.name]
+        for _ in range(16):
+            nxt = []
+            for name in frontier:
+                for consumer, _, port in self.consumers(scope, name):
+                    if consumer.op in SWITCH and port == 0:
+                        return consumer
+                    if consumer.op in ("Identity", "Snapshot"):
+                        nxt.append(consumer.name)
+            frontier = nxt
+        return None
+
     def frame_of(self, scope: Scope, exit_node) -> Frame:
         switch = _producer(scope, exit_node.input[0])
         merge = _producer(scope, switch.input[0]) if switch is not None else None
+        while merge is not None and merge.op in ("Identity", "Snapshot"):
+            merge = _producer(scope, merge.input[0])
         enter = None
         if merge is not None and merge.op in MERGE:
             enter = next((_producer(scope, r) for r in merge.input
@@ -97,7 +114,7 @@ class Frames:
             if m is None:
                 raise ConversionError("a loop variable's Enter feeds no Merge", node=e.name, op_type=e.op)
             nxt = next((_producer(scope, r) for r in m.input if _producer(scope, r).op in NEXT), None)
-            sw = next((c for c, _, port in self.consumers(scope, m.name) if c.op in SWITCH and port == 0), None)
+            sw = self._switch_of(scope, m)
             if nxt is None or sw is None:
                 raise ConversionError("a loop Merge without its NextIteration / Switch", node=m.name, op_type=m.op)
             loop_cond = _producer(scope, sw.input[1])
