@@ -44,7 +44,7 @@ class Frame:
     """The nodes of one while loop."""
 
     name: str
-    variables: list[tuple[object, object, object, object]]   # (Enter, Merge, Switch, NextIteration) per variable
+    variables: list[tuple[object, object, object, object]]   # (Enter, Merge, Switch or None, NextIteration) each
     invariants: list[object]                                 # is_constant Enters
     loop_cond: object
 
@@ -114,10 +114,11 @@ class Frames:
             if m is None:
                 raise ConversionError("a loop variable's Enter feeds no Merge", node=e.name, op_type=e.op)
             nxt = next((_producer(scope, r) for r in m.input if _producer(scope, r).op in NEXT), None)
-            sw = self._switch_of(scope, m)
-            if nxt is None or sw is None:
-                raise ConversionError("a loop Merge without its NextIteration / Switch", node=m.name, op_type=m.op)
-            loop_cond = _producer(scope, sw.input[1])
+            if nxt is None:
+                raise ConversionError("a loop Merge without its NextIteration", node=m.name, op_type=m.op)
+            sw = self._switch_of(scope, m)  # None: only the condition reads the variable (lowered While)
+            if sw is not None:
+                loop_cond = _producer(scope, sw.input[1])
             variables.append((e, m, sw, nxt))
         if loop_cond is None:
             raise ConversionError("a while loop without loop variables", node=exit_node.name)
@@ -130,7 +131,7 @@ class Frames:
         if key not in self._loops:
             self._loops[key] = self.build_loop(scope, frame, n)
         switch = _producer(scope, n.proto.input[0])
-        index = next(j for j, (_, _, sw, _) in enumerate(frame.variables) if sw.name == switch.name)
+        index = next(j for j, (_, _, sw, _) in enumerate(frame.variables) if sw is not None and sw.name == switch.name)
         return [self._loops[key][index]]
 
     def build_loop(self, scope: Scope, frame: Frame, n: TfNode) -> list[Output]:
@@ -173,7 +174,8 @@ class Frames:
                     inv_values.append(body.parameter(f"{frame.name}/invariant{k}", x.element_type, x.shape))
             bound: dict[str, list] = {}
             for (e, m, sw, _), p in zip(frame.variables, params):
-                bound[sw.name] = [p, p]
+                if sw is not None:
+                    bound[sw.name] = [p, p]
                 bound[m.name] = [p, body.constant(np.asarray(1, np.int32))]
             bound.update({e.name: [v] for e, v in zip(frame.invariants, inv_values)})
             body_scope = Scope(scope.nodes, body, scope.function, bound, f"{scope.prefix}{frame.name}/", False)
