@@ -211,6 +211,12 @@ class Frames:
                                           and c[common][1] == first[common][1] for c in conditions[1:]):
             common += 1
         literals = [c[common] if common < len(c) else None for c in conditions]
+        if len(n.inputs) == 2 and sum(lit is None for lit in literals) == 1:
+            # One branch is live everywhere its Merge is (a constant, or a value from before the Switch): it is the
+            # branch the other input's predicate does not take.
+            known = next(lit for lit in literals if lit is not None)
+            if isinstance(known[1], bool):
+                literals = [lit if lit is not None else (known[0], not known[1]) for lit in literals]
         if any(lit is None or lit[0] is not literals[0][0] for lit in literals) or len(n.inputs) < 2:
             raise n.error("cannot tell which branch of a conditional each Merge input comes from")
         if isinstance(literals[0][1], bool):
