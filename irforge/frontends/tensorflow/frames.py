@@ -190,16 +190,21 @@ class Frames:
         else:
             raise ConversionError("the loop variables' shapes do not settle", node=frame.name)
         again = condition(body, new, inv_values, f"{scope.prefix}{frame.name}/cond/")
-        for j, v in enumerate(new):
-            body.result(v, name=f"{frame.name}/out{j}")
+        # A variable the body passes through unchanged is an input without a back edge, and its value after the
+        # loop is its initial one.
+        carried = [j for j, v in enumerate(new) if v is not params[j]]
+        for j in carried:
+            body.result(new[j], name=f"{frame.name}/out{j}")
         body.result(again, name=f"{frame.name}/cond")
-        count = len(new)
-        op = subgraphs.loop(body, ports, [(j, j, None) for j in range(count)], [(j, j) for j in range(count)],
-                            condition=count)
+        op = subgraphs.loop(body, ports, [(k, k, None) for k in range(len(carried))],
+                            [(k, j) for k, j in enumerate(carried)], condition=len(carried))
         extra = [x for x in fixed if not isinstance(x.node.op, Constant)]
         loop = n.graph.add(op, n.const(np.asarray(-1, np.int64)), start, *initial, *extra,
                            name=f"{scope.prefix}{frame.name}", origin=n.origin)
-        return list(loop.outputs)
+        outputs = list(initial)
+        for k, j in enumerate(carried):
+            outputs[j] = loop.outputs[k]
+        return outputs
 
     # -- conditionals ------------------------------------------------------------------------------------------------
     def merge(self, n: TfNode, conditions: list[tuple]) -> tuple[list[Output], tuple]:
