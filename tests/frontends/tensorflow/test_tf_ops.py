@@ -338,8 +338,8 @@ def _anchors_and_boxes(t):
 
 
 def test_detection_post_processing(tmp_path):
-    """Anchors + regression deltas -> boxes, sigmoid scores, NonMaxSuppression V3, V4 padded, V5 (scores and soft
-    NMS), and the kept boxes gathered."""
+    """Anchors + regression deltas -> boxes, sigmoid scores, NonMaxSuppression V3, V4 padded, V5 (with scores),
+    and the kept boxes gathered."""
     _needs("NonMaxSuppression")
     t = tf()
     boxes_of = _anchors_and_boxes(t)
@@ -350,8 +350,21 @@ def test_detection_post_processing(tmp_path):
         padded, valid = t.raw_ops.NonMaxSuppressionV4(boxes=boxes, scores=scores, max_output_size=12,
                                                       iou_threshold=0.4, score_threshold=0.2,
                                                       pad_to_max_output_size=True)
-        soft, soft_scores = t.image.non_max_suppression_with_scores(boxes, scores, 8, 0.5, 0.1, soft_nms_sigma=0.5)
-        return t.gather(boxes, keep), padded, valid, soft, soft_scores
+        chosen, chosen_scores = t.image.non_max_suppression_with_scores(boxes, scores, 8, 0.5, 0.1)
+        return t.gather(boxes, keep), padded, valid, chosen, chosen_scores
+    check_function(fn, [f32(40, 4), f32(40) * 2], tmp_path)
+
+
+@pytest.mark.timeout(300)
+def test_soft_nms(tmp_path):
+    """NonMaxSuppressionV5 with soft_nms_sigma: suppressed boxes' scores decay instead."""
+    _needs("NonMaxSuppression")
+    t = tf()
+    boxes_of = _anchors_and_boxes(t)
+
+    def fn(deltas, logits):
+        return t.image.non_max_suppression_with_scores(boxes_of(deltas), t.sigmoid(logits), 8, 0.5, 0.1,
+                                                       soft_nms_sigma=0.5)
     check_function(fn, [f32(40, 4), f32(40) * 2], tmp_path)
 
 
