@@ -400,3 +400,28 @@ def test_top_k(tmp_path):
     x = f32(3, 8)
     x[1, 5] = x[1, 2]  # a tie: the lower index first
     check_function(lambda a: tuple(t.math.top_k(a, 3)) + tuple(t.math.top_k(a, 8, sorted=True)), [x], tmp_path)
+
+
+def test_depth_space_reverse_atan2(tmp_path):
+    t = tf()
+
+    def fn(x, y):
+        d2s = t.nn.depth_to_space(x, 2)
+        return (d2s, t.nn.space_to_depth(d2s, 2), t.reverse(x, [1, -1]), t.math.atan2(y, x[..., :3]))
+    y = f32(1, 3, 4, 3)
+    y[0, 0, 0, 0] = 0.0
+    x = f32(1, 3, 4, 8)
+    x[0, 0, 0, 0] = 0.0
+    x[0, 1, 1, 1] = 0.0
+    check_function(fn, [x, y], tmp_path)
+
+
+def test_where_gather_nd_one_hot_cumsum(tmp_path):
+    _needs("NonZero", "GatherND", "OneHot", "CumSum")
+    t = tf()
+
+    def fn(x, ids):
+        coords = t.where(x > 0.3)
+        return (coords, t.gather_nd(x, coords), t.one_hot(ids, 5, 2.0, -1.0), t.math.cumsum(x, axis=1),
+                t.math.cumsum(x, axis=0, exclusive=True, reverse=True))
+    check_function(fn, [f32(3, 4), np.array([0, 4, 7, -1], np.int32)], tmp_path)

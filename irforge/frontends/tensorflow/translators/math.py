@@ -233,3 +233,23 @@ def top_k(n: TfNode) -> list[Output]:
     node = n.add(ops.TopK(axis=-1, mode="max", sort=sort, index_element_type=index_type, stable=True), x,
                  cast_to(n, k, ElementType.i64))
     return list(node.outputs)
+
+
+def atan2(n: TfNode) -> list[Output]:
+    """Atan2(y, x): atan(y / x), shifted by +-pi where x < 0 (and +-pi/2 where x == 0), as numpy's arctan2."""
+    y, x = n.input(0), n.input(1)
+    zero = scalar_like(n, 0, x)
+    safe_x = n.out(ops.Select(), n.out(ops.Equal(), x, zero), scalar_like(n, 1, x), x)
+    base = n.out(ops.Atan(), n.out(ops.Divide(), y, safe_x))
+    pi = scalar_like(n, np.pi, x)
+    sign_y = n.out(ops.Select(), n.out(ops.Less(), y, zero), n.out(ops.Negative(), pi), pi)   # y >= 0: +pi
+    left = n.out(ops.Add(), base, sign_y)
+    vertical = n.out(ops.Multiply(), sign_y, scalar_like(n, 0.5, x))
+    vertical = n.out(ops.Select(), n.out(ops.Equal(), y, zero), zero, vertical)
+    out = n.out(ops.Select(), n.out(ops.Less(), x, zero), left, base)
+    return [n.out(ops.Select(), n.out(ops.Equal(), x, zero), vertical, out)]
+
+
+def no_output(n: TfNode) -> list[Output]:
+    """Assert / Print side effects: nothing at inference (Print passes its first input on)."""
+    return [n.input(0)] if n.op_type in ("Print", "PrintV2") and n.inputs else []

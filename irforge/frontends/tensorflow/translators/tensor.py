@@ -245,3 +245,66 @@ def batch_to_space(n: TfNode) -> list[Output]:
     crops = n.input(1)
     return [n.out(ops.BatchToSpace(), x, n.const(i64([1, size, size, 1])), _full_rank(n, x, crops, 0, 0),
                   _full_rank(n, x, crops, 0, 1))]
+
+
+def _static_nhwc(n: TfNode, x: Output) -> tuple[int, int, int, int]:
+    if x.shape.rank != 4 or not all(isinstance(d, int) for d in x.shape.dims[1:]):  # type: ignore[union-attr]
+        raise n.error(f"needs a 4-D input of known height, width and channels, got [{x.shape}]")
+    return tuple(x.shape.dims)  # type: ignore[return-value]
+
+
+def depth_to_space(n: TfNode) -> list[Output]:
+    """DepthToSpace (NHWC): [N, H, W, b*b*C] -> [N, H*b, W*b, C] by Reshape / Transpose / Reshape."""
+    if n.attr("data_format", "NHWC") != "NHWC":
+        raise n.error("only NHWC DepthToSpace is supported")
+    x = n.input(0)
+    b = int(n.attr("block_size"))
+    _, h, w, c = _static_nhwc(n, x)
+    y = n.out(ops.Reshape(special_zero=True), x, n.const(i64([0, h, w, b, b, c // (b * b)])))
+    y = n.out(ops.Transpose(), y, n.const(i64([0, 1, 3, 2, 4, 5])))
+    return [n.out(ops.Reshape(special_zero=True), y, n.const(i64([0, h * b, w * b, c // (b * b)])))]
+
+
+def space_to_depth(n: TfNode) -> list[Output]:
+    """SpaceToDepth (NHWC): [N, H*b, W*b, C] -> [N, H, W, b*b*C] by Reshape / Transpose / Reshape."""
+    if n.attr("data_format", "NHWC") != "NHWC":
+        raise n.error("only NHWC SpaceToDepth is supported")
+    x = n.input(0)
+    b = int(n.attr("block_size"))
+    _, h, w, c = _static_nhwc(n, x)
+    y = n.out(ops.Reshape(special_zero=True), x, n.const(i64([0, h // b, b, w // b, b, c])))
+    y = n.out(ops.Transpose(), y, n.const(i64([0, 1, 3, 2, 4, 5])))
+    return [n.out(ops.Reshape(special_zero=True), y, n.const(i64([0, h // b, w // b, b * b * c])))]
+
+
+def reverse_v2(n: TfNode) -> list[Output]:
+    """ReverseV2(x, axes) -> Slice with step -1 on those axes."""
+    x = n.input(0)
+    axes = n.const_ints(1, "axes")
+    if not axes:
+        return [x]
+    count = len(axes)
+    return [n.out(ops.Slice(), x, n.const(i64([-1] * count)), n.const(i64([-(2 ** 62)] * count)),
+                  n.const(i64([-1] * count)), n.const(i64(axes)))]
+
+
+def where(n: TfNode) -> list[Output]:
+    """Where(cond): the coordinates [count, rank] of the true (nonzero) elements, int64."""
+    x = n.input(0)
+    return [n.out(ops.Transpose(), n.out(ops.NonZero(output_type=ElementType.i64), x), n.const(i64([1, 0])))]
+
+
+def gather_nd(n: TfNode) -> list[Output]:
+    """GatherNd(params, indices) -> GatherND (batch_dims 0)."""
+    return [n.out(ops.GatherND(), n.input(0), n.input(1))]
+
+
+def one_hot(n: TfNode) -> list[Output]:
+    """OneHot(indices, depth, on_value, off_value; axis) -> OneHot."""
+    return [n.out(ops.OneHot(axis=int(n.attr("axis", -1))), n.input(0), n.input(1), n.input(2), n.input(3))]
+
+
+def cumsum(n: TfNode) -> list[Output]:
+    """Cumsum(x, axis; exclusive, reverse) -> CumSum."""
+    return [n.out(ops.CumSum(exclusive=bool(n.attr("exclusive", False)), reverse=bool(n.attr("reverse", False))),
+                  n.input(0), n.input(1))]
