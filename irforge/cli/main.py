@@ -225,8 +225,11 @@ def run_convert(argv: list[str], prog: str) -> int:
             weights = sum(n.op.nbytes for n in graph.nodes if n.op.TYPE == "Const")  # type: ignore[attr-defined]
             print(f"[ SUCCESS ] XML file: {xml}")
             print(f"[ SUCCESS ] BIN file: {binp}")
+            from irforge.transforms.compress_quantized_weights import summarize
+            quantized = str(summarize(graph))
             print(f"[ SUCCESS ] {n_ops} ops, {weights / 1e6:.1f} MB of constants, "
-                  f"{len(graph.parameters)} input(s), {len(graph.results)} output(s), converted in {seconds:.2f} s")
+                  f"{len(graph.parameters)} input(s), {len(graph.results)} output(s), "
+                  + (f"{quantized}, " if quantized else "") + f"converted in {seconds:.2f} s")
         return 0
     except IrforgeError as e:
         print(f"[ ERROR ] {e}", file=sys.stderr)
