@@ -13,7 +13,7 @@ For each FakeQuantize on a constant, the stored integers are the grid indices th
 rounding), shifted into the signed type when that makes the zero point 0. The scale is
 (out_high - out_low) / (levels - 1) and the zero point -out_low / scale, per the broadcast shape of the output
 limits; a zero point that is not a whole number stays a float. The result is checked against the FakeQuantize's
-own output (within a thousandth of a step) before anything is replaced.
+own output (within a thousandth of a step, or the limits' float resolution) before anything is replaced.
 """
 from __future__ import annotations
 
@@ -72,8 +72,11 @@ def compress(weights: np.ndarray, limits: list[np.ndarray], fq: ops.FakeQuantize
     candidate = _choose(index, zero_point, bits, dtype)
     candidate = Compressed(candidate.stored, candidate.element_type, candidate.zero_point,
                            None if np.all(scale == 1) else scale.astype(dtype))
-    step = np.maximum(np.abs(scale), np.finfo(dtype).tiny)
-    if np.all(np.abs(candidate.dequantized(dtype).astype(np.float64) - expected) <= TOLERANCE * step):
+    # A thousandth of a step, or (with many levels) the float resolution of the limits, whichever is larger:
+    # the FakeQuantize's own f32 arithmetic is no more exact than that.
+    resolution = 8 * np.finfo(dtype).eps * np.maximum(np.abs(low), np.abs(high))
+    allowed = np.maximum(TOLERANCE * np.abs(scale), resolution) + np.finfo(dtype).tiny
+    if np.all(np.abs(candidate.dequantized(dtype).astype(np.float64) - expected) <= allowed):
         return candidate
     return None
 

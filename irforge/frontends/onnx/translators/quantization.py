@@ -343,8 +343,8 @@ def dequantize_linear(n: OnnxNode) -> list[Output]:
 
 def dynamic_quantize_linear(n: OnnxNode) -> list[Output]:
     """y_scale = (max(0, max x) - min(0, min x)) / 255, y_zero_point = saturate(round(-min / y_scale)),
-    y = saturate(round(x / y_scale) + y_zero_point), all u8. A tensor of zeros gets scale 0 and zero point 0
-    (the division by zero is avoided: its y is 0, as onnxruntime gives)."""
+    y = saturate(round(x / y_scale) + y_zero_point), all u8. A tensor of zeros would get scale 0: it gets scale 1
+    (and zero point 0, y 0), as onnxruntime gives."""
     x = n.input(0)
     flat = n.out(ops.Reshape(special_zero=False), x, n.const(i64([-1])))
     axes = n.const(i64([0]))
@@ -352,13 +352,12 @@ def dynamic_quantize_linear(n: OnnxNode) -> list[Output]:
     low = n.out(ops.Minimum(), n.out(ops.ReduceMin(keep_dims=False), flat, axes), zero)
     high = n.out(ops.Maximum(), n.out(ops.ReduceMax(keep_dims=False), flat, axes), zero)
     scale = n.out(ops.Divide(), n.out(ops.Subtract(), high, low), n.const(np.array(255, x.element_type.numpy)))
-    # Divide by 1 where the scale is 0: every x is then 0 and so is every quotient.
     safe = n.out(ops.Select(), n.out(ops.Equal(), scale, zero), n.const(np.ones((), x.element_type.numpy)), scale)
     zp_float = n.out(ops.Clamp(min=0.0, max=255.0), n.out(ops.Round(mode="half_to_even"),
                                                             n.out(ops.Divide(), n.out(ops.Negative(), low), safe)))
     y = n.out(ops.Round(mode="half_to_even"), n.out(ops.Divide(), x, safe))
     y = n.out(ops.Clamp(min=0.0, max=255.0), n.out(ops.Add(), y, zp_float))
-    return [n.out(ops.Convert(ElementType.u8), y), scale, n.out(ops.Convert(ElementType.u8), zp_float)]
+    return [n.out(ops.Convert(ElementType.u8), y), safe, n.out(ops.Convert(ElementType.u8), zp_float)]
 
 
 def _integer_operand(n: OnnxNode, index: int, zero_point_index: int, axis: int | None,
