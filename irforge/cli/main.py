@@ -9,6 +9,8 @@ import time
 import traceback
 from pathlib import Path
 
+import numpy as np
+
 from irforge.errors import IrforgeError
 
 # (flag, argparse keywords, help). One table, so `--help` documents every flag and docs/CLI.md can be generated.
@@ -221,15 +223,9 @@ def run_convert(argv: list[str], prog: str) -> int:
         xml, binp = save_model(graph, Path(options.output_dir) / f"{name}.xml", compress_to_fp16=options.fp16)
         seconds = time.perf_counter() - start
         if not options.silent:
-            n_ops = sum(1 for n in graph.nodes if n.op.TYPE not in ("Parameter", "Result", "Const"))
-            weights = sum(n.op.nbytes for n in graph.nodes if n.op.TYPE == "Const")  # type: ignore[attr-defined]
             print(f"[ SUCCESS ] XML file: {xml}")
             print(f"[ SUCCESS ] BIN file: {binp}")
-            from irforge.transforms.compress_quantized_weights import summarize
-            quantized = str(summarize(graph))
-            print(f"[ SUCCESS ] {n_ops} ops, {weights / 1e6:.1f} MB of constants, "
-                  f"{len(graph.parameters)} input(s), {len(graph.results)} output(s), "
-                  + (f"{quantized}, " if quantized else "") + f"converted in {seconds:.2f} s")
+            print(f"[ SUCCESS ] {summary(graph)}, converted in {seconds:.2f} s")
         return 0
     except IrforgeError as e:
         print(f"[ ERROR ] {e}", file=sys.stderr)
@@ -258,11 +254,27 @@ def _configure_logging(level: str) -> None:
     log.propagate = False
 
 
+def summary(graph) -> str:
+    """ops, model parameters (elements of the constants) and their bytes, inputs and outputs; for quantized
+    models the FakeQuantize nodes, the weights stored as integers and the bytes that saves."""
+    from irforge.core.graph import Constant
+    constants = [n.op for n in graph.nodes if isinstance(n.op, Constant)]
+    n_ops = sum(1 for n in graph.nodes if n.op.TYPE not in ("Parameter", "Result", "Const"))
+    elements = sum(int(np.prod(c.shape, dtype=np.int64)) for c in constants)
+    nbytes = sum(c.nbytes for c in constants)
+    from irforge.transforms.compress_quantized_weights import summarize
+    quantized = str(summarize(graph))   # FakeQuantize nodes, integer weights, bytes saved (quantized models)
+    return (f"{n_ops} ops, {elements / 1e6:.2f} M parameters ({nbytes / 1e6:.1f} MB), "
+            f"{len(graph.parameters)} input(s), {len(graph.results)} output(s)"
+            + (f", {quantized}" if quantized else ""))
+
+
 def _default_name(options) -> str:
-    model = options.input_model or options.saved_model_dir or options.input_meta_graph or options.input_proto or "model"
+    model = (options.input_model or options.saved_model_dir or options.input_meta_graph or options.input_proto
+             or options.input_symbol or "model")
     stem = Path(str(model).rstrip("/\\")).name
     for suffix in (".onnx", ".pb", ".pbtxt", ".caffemodel", ".prototxt", ".params", ".nnet", ".mdl", ".raw",
-                   ".meta", ".json"):
+                   ".meta", "-symbol.json", ".json"):
         if stem.endswith(suffix):
             return stem[: -len(suffix)]
     return os.path.splitext(stem)[0] or "model"

@@ -13,6 +13,8 @@ from irforge.options import ConversionOptions
 # framework -> module exposing `accepts(options) -> bool` and `load(options) -> Graph`.
 FRONTENDS: dict[str, str] = {
     "onnx": "irforge.frontends.onnx",
+    "mxnet": "irforge.frontends.mxnet",
+    "kaldi": "irforge.frontends.kaldi",
 }
 
 

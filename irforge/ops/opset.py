@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import re
 
-from . import activation, convolution, elementwise, indexing, matmul, normalization, pooling, reduction, shape_ops
-from . import quantization
+from . import activation, convolution, elementwise, indexing, matmul, normalization, pooling, recurrent, reduction, shape_ops
+from . import quantization, state
 from .base import Constant, Op, Parameter, Result
 
 OPSET: tuple[type[Op], ...] = (
@@ -19,6 +19,8 @@ OPSET: tuple[type[Op], ...] = (
     *shape_ops.OPS,
     *indexing.OPS,
     *quantization.OPS,
+    *recurrent.OPS,
+    *state.OPS,
 )
 
 # The IR reader's aliases (OpenVINO reads these type names as the same op).

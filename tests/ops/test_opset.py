@@ -27,6 +27,8 @@ def _other_value(hint, default):
         hint = next(a for a in typing.get_args(hint) if a is not type(None))
         origin = typing.get_origin(hint)
     if origin in (tuple, list):
+        if typing.get_args(hint)[:1] == (str,):
+            return default   # names (RNN activations) must stay ones the op knows
         return (1, 0, 1)
     if hint is bool:
         return not default
