@@ -153,6 +153,43 @@ def test_quantize_dequantize_pair_is_one_fake_quantize(tmp_path, dtype, zp, per_
         assert_within_one_step(got[0], expected[0], scale, who)
 
 
+@pytest.mark.parametrize("onnx_type,zp", [(TensorProto.INT4, 0), (TensorProto.UINT4, 8), (TensorProto.UINT4, 3)])
+def test_four_bit_pair_is_a_sixteen_level_fake_quantize(tmp_path, onnx_type, zp):
+    x = (rng.standard_normal((2, 3, 40)) * 2).astype(np.float32)
+    m = model([helper.make_node("QuantizeLinear", ["x", "s", "zp"], ["q"]),
+               helper.make_node("DequantizeLinear", ["q", "s", "zp"], ["y"])],
+              [value("x", F, x.shape)], [value("y", F, x.shape)],
+              [init("s", np.float32(0.3)), init("zp", np.asarray(zp), onnx_type)], opset=21)
+    expected, outs, graph, _ = run_all(m, [x], tmp_path)
+    (fq,) = graph.nodes_of(irforge.ops.FakeQuantize)
+    assert fq.op.levels == 16
+    for got, who in zip(outs, ("OpenVINO", "reference")):
+        assert_within_one_step(got[0], expected[0], 0.3, who)
+
+
+def test_compress_to_fp16_keeps_quantization_f32(tmp_path):
+    """--compress_to_fp16 halves the other weights; FakeQuantize limits, integer weights and their scales stay
+    as they were, and so do the outputs."""
+    w = rng.integers(-127, 128, (8, 4, 3, 3)).astype(np.int8)
+    m, x_shape = _conv_with_dequantized_weights(w, rng.uniform(0.001, 0.01, 8).astype(np.float32),
+                                                np.zeros(8, np.int8))
+    _, _, xml = convert(m, tmp_path / "f32")
+    path, graph, _ = convert(m, tmp_path / "fp16", compress_to_fp16=True)
+    xml16, _ = irforge.save_model(graph, tmp_path / "fp16" / "ir" / "m.xml", compress_to_fp16=True)
+    text = xml16.read_text()
+    assert 'element_type="i8"' in text
+    ir = irforge.read_model(xml16)
+    for node in ir.nodes_of(irforge.ops.FakeQuantize):
+        assert all(x.element_type == ElementType.f32 and x.node.op.TYPE == "Const" for x in node.inputs[1:])
+    scales = [n for n in ir.nodes_of(irforge.ops.Multiply) if n.inputs[0].node.op.TYPE == "Convert"
+              and n.inputs[0].node.inputs[0].element_type == ElementType.i8]
+    assert scales and all(n.inputs[1].element_type == ElementType.f32 and n.inputs[1].node.op.TYPE == "Const"
+                          for n in scales)
+    x = rng.standard_normal(x_shape).astype(np.float32)
+    for run in (run_openvino, run_reference):
+        assert_close(run(xml16, [x])[0], run(xml, [x])[0], 1e-3, 1e-3)
+
+
 def test_requantization_maps_one_grid_onto_another(tmp_path):
     """QuantizeLinear with (s1, zp1) then DequantizeLinear with (s2, zp2): the FakeQuantize's input range is the
     first grid, its output range the second."""

@@ -21,7 +21,9 @@ import int8_zoo
 import irforge
 from oracles import F32_HINT, openvino, run_onnxruntime, run_openvino, run_reference
 
-SEEDS = (0, 1, 2, 3)
+# Seeds per model: a rounding flip in an early layer moves many outputs, so a few inputs give a noisy error
+# (resnet18 QDQ over 4 seeds: the reference runtime's share 1.9x onnxruntime's; over 32: 1.007x).
+SEEDS_SMALL, SEEDS_HEAVY = 16, 32
 RATIO = 1.25
 SHARE_FLOOR = 0.002   # a share of 0.2% of the elements counts as "none" (onnxruntime's share may be exactly 0)
 CASES = [pytest.param(name, fmt, marks=[pytest.mark.heavy] if name in int8_zoo.HEAVY else [], id=f"{name}-{fmt}")
@@ -47,10 +49,14 @@ def assert_no_worse(ours: dict[str, float], theirs: dict[str, float], who: str) 
                                f"ours {ours}\nonnxruntime {theirs}"
 
 
+def seeds(name: str) -> range:
+    return range(SEEDS_HEAVY if name in int8_zoo.HEAVY else SEEDS_SMALL)
+
+
 @lru_cache(maxsize=None)
 def fp32_outputs(name: str) -> list[list[np.ndarray]]:
     path = int8_zoo.float_model(name)
-    return [run_onnxruntime(path, [int8_zoo.inputs(name, s)]) for s in SEEDS]
+    return [run_onnxruntime(path, [int8_zoo.inputs(name, s)]) for s in seeds(name)]
 
 
 def convert(model: Path, out: Path, **options) -> Path:
@@ -76,7 +82,7 @@ def test_quantized_model_is_as_accurate_as_onnxruntime(name, fmt, tmp_path):
     quantized = int8_zoo.quantized_model(name, fmt)
     xml = convert(quantized, tmp_path / "int8")
     reference = fp32_outputs(name)
-    feeds = [[int8_zoo.inputs(name, s)] for s in SEEDS]
+    feeds = [[int8_zoo.inputs(name, s)] for s in seeds(name)]
     theirs = errors([run_onnxruntime(quantized, f) for f in feeds], reference)
     assert_no_worse(errors([run_openvino(xml, f) for f in feeds], reference), theirs, "OpenVINO")
     assert_no_worse(errors([run_reference(xml, f) for f in feeds], reference), theirs, "reference runtime")
@@ -109,7 +115,7 @@ def test_disable_weights_compression_gives_the_expanded_ir(name, fmt, tmp_path):
     assert expanded.with_suffix(".bin").stat().st_size > 3 * compressed.with_suffix(".bin").stat().st_size
     text = expanded.read_text()
     assert 'element_type="i8"' not in text and 'element_type="u8"' not in text
-    for s in SEEDS[:2]:
+    for s in range(2):
         feeds = [int8_zoo.inputs(name, s)]
         for run in (run_openvino, run_reference):
             for a, b in zip(run(expanded, feeds), run(compressed, feeds)):
