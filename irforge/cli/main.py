@@ -61,7 +61,9 @@ FLAGS: list[tuple[str, str, dict, str]] = [
     ("precision", "--compress_to_fp16", BOOL,
      "Store f32 weights as f16, each with a Convert back to f32 marked `decompression`; weights with values "
      "outside the f16 range and shape computations stay f32."),
-    ("precision", "--disable_weights_compression", BOOL, "Not implemented yet (rejected)."),
+    ("precision", "--disable_weights_compression", BOOL,
+     "Keep the weights of quantized models as f32 under their FakeQuantize (the expanded IR, up to 4x larger) "
+     "instead of storing them as i8/u8 (4-bit where the source is 4-bit) with a Convert, Subtract, Multiply."),
     ("optimize", "--disable_fusing", BOOL, "Turn off fusing of linear operations into convolutions (rejected while "
                                            "irforge has no such fusion)."),
     ("optimize", "--disable_gfusing", BOOL, "Turn off grouped convolution fusing (rejected while irforge has none)."),
@@ -131,7 +133,7 @@ EXAMPLES: dict[str, str] = {
     "--target_layout": "mo --input_model model.onnx --source_layout nchw --target_layout nhwc",
     "--data_type": "mo --input_model model.onnx --data_type FP16",
     "--compress_to_fp16": "mo --input_model model.onnx --compress_to_fp16",
-    "--disable_weights_compression": "mo --input_model model.onnx --disable_weights_compression  # rejected",
+    "--disable_weights_compression": "mo --input_model model_int8.onnx --disable_weights_compression",
     "--disable_fusing": "mo --input_model model.onnx --disable_fusing",
     "--disable_gfusing": "mo --input_model model.onnx --disable_gfusing",
     "--disable_resnet_optimization": "mo --input_model model.onnx --disable_resnet_optimization",
