@@ -312,6 +312,32 @@ def test_blocked_weights_of_a_matmul(tmp_path):
         assert_close(got[0], expected[0], 1e-5, 1e-5)
 
 
+@pytest.mark.parametrize("columns", [12, 10])   # whole blocks, and a last block of 2
+@pytest.mark.parametrize("constant", [True, False])
+def test_blocked_quantize_and_dequantize(tmp_path, columns, constant):
+    """QuantizeLinear-21 / DequantizeLinear-21 with block_size 4 along axis 1, parameters constant or inputs."""
+    x = (rng.standard_normal((3, columns)) * 3).astype(np.float32)
+    blocks = -(-columns // 4)
+    scale = rng.uniform(0.02, 0.1, (3, blocks)).astype(np.float32)
+    zp = rng.integers(-10, 10, (3, blocks)).astype(np.int8)
+    q_in = rng.integers(-128, 128, (3, columns)).astype(np.int8)
+    nodes = [helper.make_node("QuantizeLinear", ["x", "s", "z"], ["q"], axis=1, block_size=4),
+             helper.make_node("DequantizeLinear", ["qi", "s", "z"], ["d"], axis=1, block_size=4)]
+    inputs = [value("x", F, x.shape), value("qi", TensorProto.INT8, q_in.shape)]
+    feeds = [x, q_in]
+    if constant:
+        inits = [init("s", scale), init("z", zp)]
+    else:
+        inits = []
+        inputs += [value("s", F, scale.shape), value("z", TensorProto.INT8, zp.shape)]
+        feeds += [scale, zp]
+    m = model(nodes, inputs, [value("q", TensorProto.INT8, x.shape), value("d", F, x.shape)], inits, opset=21)
+    expected, outs, _, _ = run_all(m, feeds, tmp_path)
+    for got in outs:
+        np.testing.assert_array_equal(got[0], expected[0])
+        assert_close(got[1], expected[1], 1e-6, 1e-6)
+
+
 def test_int32_bias_becomes_float(tmp_path):
     b = rng.integers(-1000, 1000, 6).astype(np.int32)
     m = model([helper.make_node("DequantizeLinear", ["bq", "bs"], ["b"]), helper.make_node("Add", ["x", "b"], ["y"])],
@@ -492,3 +518,18 @@ def test_integer_maxpool_and_reshape_move_to_the_float_side(tmp_path):
     m = _qop_model(nodes, (1, 3, 6, 6), 0.05, inits)
     graph = _check_qop(tmp_path, m, rng.standard_normal((1, 3, 6, 6)).astype(np.float32) * 2, 0.05, 3)
     assert sorted(c[0].value for c in _weights(graph)) == ["i8", "i8"]
+
+
+def test_conversion_summary_counts_quantization(tmp_path, capsys):
+    from irforge.cli.main import mo_main
+    w = rng.integers(-127, 128, (8, 4, 3, 3)).astype(np.int8)
+    m, _ = _conv_with_dequantized_weights(w, rng.uniform(0.001, 0.01, 8).astype(np.float32), np.zeros(8, np.int8))
+    tmp_path.mkdir(exist_ok=True)
+    onnx.save(m, str(tmp_path / "q.onnx"))
+    assert mo_main(["--input_model", str(tmp_path / "q.onnx"), "--output_dir", str(tmp_path / "a")]) == 0
+    line = capsys.readouterr().out.splitlines()[-1]
+    assert "1 FakeQuantize, 1 weights stored as i8 (0.9 kB less than as floats)" in line, line
+    assert mo_main(["--input_model", str(tmp_path / "q.onnx"), "--output_dir", str(tmp_path / "b"),
+                    "--disable_weights_compression"]) == 0
+    line = capsys.readouterr().out.splitlines()[-1]
+    assert "2 FakeQuantize," in line and "stored as" not in line, line

@@ -11,15 +11,19 @@ must run its convolutions and dense layers in INT8 (except for dynamic quantizat
 at run time); --disable_weights_compression must give the expanded IR with the same outputs."""
 from __future__ import annotations
 
+import os
+import sys
 from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
 import pytest
 
-import int8_zoo
 import irforge
 from oracles import F32_HINT, openvino, run_onnxruntime, run_openvino, run_reference
+
+sys.path.insert(0, os.path.dirname(__file__))
+import int8_zoo  # noqa: E402
 
 # Seeds per model: a rounding flip in an early layer moves many outputs, so a few inputs give a noisy error
 # (resnet18 QDQ over 4 seeds: the reference runtime's share 1.9x onnxruntime's; over 32: 1.007x).

@@ -278,26 +278,39 @@ def _weights_name(n: OnnxNode, x: Output) -> str:
 
 
 def dequantize_dynamic(n: OnnxNode, x: Output, scale: Output, zero_point: Output | None,
-                       axis: int | None = None) -> Output:
-    """DequantizeLinear with parameters computed at run time (DynamicQuantizeLinear's)."""
+                       axis: int | None = None, block_size: int = 0) -> Output:
+    """DequantizeLinear with parameters computed at run time (DynamicQuantizeLinear's, or graph inputs)."""
     et = scale.element_type
     y = n.out(ops.Convert(et), x)
     if zero_point is not None:
-        y = n.out(ops.Subtract(), y, _along_axis(n, n.out(ops.Convert(et), zero_point), x, axis))
-    return n.out(ops.Multiply(), y, _along_axis(n, scale, x, axis))
+        zp = n.out(ops.Convert(et), zero_point)
+        y = n.out(ops.Subtract(), y, _along_axis(n, zp, x, axis, block_size))
+    return n.out(ops.Multiply(), y, _along_axis(n, scale, x, axis, block_size))
 
 
 def quantize_dynamic(n: OnnxNode, x: Output, scale: Output, zero_point: Output | None, et: ElementType,
-                     axis: int | None = None) -> Output:
+                     axis: int | None = None, block_size: int = 0) -> Output:
     qmin, qmax = integer_range(n, et)
-    y = n.out(ops.Round(mode="half_to_even"), n.out(ops.Divide(), x, _along_axis(n, scale, x, axis)))
+    y = n.out(ops.Divide(), x, _along_axis(n, scale, x, axis, block_size))
+    y = n.out(ops.Round(mode="half_to_even"), y)
     if zero_point is not None:
-        zp = _along_axis(n, n.out(ops.Convert(x.element_type), zero_point), x, axis)
+        zp = _along_axis(n, n.out(ops.Convert(x.element_type), zero_point), x, axis, block_size)
         y = n.out(ops.Add(), y, zp)
     return n.out(ops.Convert(et), n.out(ops.Clamp(min=float(qmin), max=float(qmax)), y))
 
 
-def _along_axis(n: OnnxNode, p: Output, x: Output, axis: int | None) -> Output:
+def _along_axis(n: OnnxNode, p: Output, x: Output, axis: int | None, block_size: int = 0) -> Output:
+    """A run-time parameter shaped to broadcast against x: a 1-D one onto `axis`; with blocks, each block's value
+    repeated over its block_size elements along `axis` (a Gather of index i // block_size)."""
+    if block_size > 0:
+        rank, dim = x.shape.rank, None
+        if rank is not None:
+            axis = normalize_axis(axis or 0, rank)
+            dim = x.shape[axis]
+        if not isinstance(dim, int):
+            raise n.error("block quantization needs the blocked axis of the input to be known")
+        index = n.const(i64(np.arange(dim) // block_size))
+        return n.out(ops.Gather(), p, index, n.const(i64(axis)))
     if axis is None or p.shape.rank in (0, None) or (p.shape.rank == 1 and p.shape[0] == 1):
         return p
     rank = x.shape.rank
@@ -325,7 +338,7 @@ def quantize_linear(n: OnnxNode) -> list[Output]:
     axis, block = _axis_and_block(n)
     q = read_quantization(n, x, 1, 2, et, axis, block, x.element_type.numpy)
     if q is None:
-        return [quantize_dynamic(n, x, n.input(1), n.optional(2), et, axis)]
+        return [quantize_dynamic(n, x, n.input(1), n.optional(2), et, axis, block)]
     return [quantize(n, x, q)]
 
 
@@ -337,7 +350,7 @@ def dequantize_linear(n: OnnxNode) -> list[Output]:
         float_type = element_type(int(n.attr("output_dtype")), n.name).numpy
     q = read_quantization(n, x, 1, 2, x.element_type, axis, block, float_type)
     if q is None:
-        return [dequantize_dynamic(n, x, n.input(1), n.optional(2), axis)]
+        return [dequantize_dynamic(n, x, n.input(1), n.optional(2), axis, block)]
     return [dequantize(n, x, q)]
 
 
