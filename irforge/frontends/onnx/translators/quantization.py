@@ -75,8 +75,10 @@ class Quantization:
         return ((self.qmax - self.zero_point) * self.scale.astype(np.float64)).astype(self.scale.dtype)
 
     def dequantize(self, q: np.ndarray) -> np.ndarray:
-        """(q - zp) * scale of constant integers, in the scale's type (q already in the view's shape)."""
-        return ((q.astype(np.float64) - self.zero_point) * self.scale.astype(np.float64)).astype(self.scale.dtype)
+        """(q - zp) * scale of constant integers, in the scale's type (q already in the view's shape). q - zp is
+        exact in f32 (|q - zp| < 2^17) and the product is rounded once, as in f64: no f64 copy of the weights."""
+        dtype = self.scale.dtype
+        return (q.astype(dtype) - self.zero_point.astype(dtype)) * self.scale
 
 
 def integer_range(n: OnnxNode, et: ElementType) -> tuple[int, int]:
@@ -232,6 +234,9 @@ def quantized_source(q: Output) -> QuantizedSource | None:
 def dequantize(n: OnnxNode, x: Output, q: Quantization) -> Output:
     """DequantizeLinear of integers `x` with constant parameters (see the module docstring for the forms)."""
     source = quantized_source(x) if q.view is None and q.fake_quantizable else None
+    if source is not None and source.chain and (q.scale.size != 1 or (
+            any(node.op.TYPE in _MONOTONE for node in source.chain) and not np.all(q.scale > 0))):
+        source = None  # per-axis parameters are shaped for the moved tensor; MaxPool needs an increasing map
     if source is not None and source.quantization.levels == q.levels and source.quantization.view is None \
             and source.x.element_type.is_float:
         qin = source.quantization
