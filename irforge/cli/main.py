@@ -170,8 +170,9 @@ EXAMPLES: dict[str, str] = {
 }
 # Legacy flags that irforge does not do, with what to do instead.
 REJECTED = {
-    "--k": "Caffe's --k (CustomLayersMapping.xml) and the 'fallback to Caffe' mode are not supported: bring "
-           "unknown layers with --extensions instead.",
+    "--k": "Caffe's --k (CustomLayersMapping.xml) and the legacy 'fallback to Caffe' mode (running unknown "
+           "layers in an installed Caffe) are not supported: irforge converts without Caffe. Drop the flag; a net "
+           "with layers irforge does not know fails with one error that lists them all.",
     "--generate_deprecated_IR_V7": "IR v7 is not supported: irforge writes IR v11, which OpenVINO reads.",
 }
 GROUPS = {"model": "model", "output": "output files", "shape": "inputs, outputs and shapes",

@@ -4,7 +4,7 @@ from __future__ import annotations
 import re
 
 from . import activation, convolution, elementwise, indexing, matmul, normalization, pooling, recurrent, reduction, shape_ops
-from . import quantization, state
+from . import detection, movement, quantization, roi, state
 from .base import Constant, Op, Parameter, Result
 
 OPSET: tuple[type[Op], ...] = (
@@ -21,6 +21,9 @@ OPSET: tuple[type[Op], ...] = (
     *quantization.OPS,
     *recurrent.OPS,
     *state.OPS,
+    *detection.OPS,
+    *roi.OPS,
+    *movement.OPS,
 )
 
 # The IR reader's aliases (OpenVINO reads these type names as the same op).
