@@ -14,6 +14,7 @@ from irforge.options import ConversionOptions
 FRONTENDS: dict[str, str] = {
     "onnx": "irforge.frontends.onnx",
     "tf": "irforge.frontends.tensorflow",
+    "caffe": "irforge.frontends.caffe",
     "mxnet": "irforge.frontends.mxnet",
     "kaldi": "irforge.frontends.kaldi",
 }
