@@ -425,3 +425,19 @@ def test_where_gather_nd_one_hot_cumsum(tmp_path):
         return (coords, t.gather_nd(x, coords), t.one_hot(ids, 5, 2.0, -1.0), t.math.cumsum(x, axis=1),
                 t.math.cumsum(x, axis=0, exclusive=True, reverse=True))
     check_function(fn, [f32(3, 4), np.array([0, 4, 7, -1], np.int32)], tmp_path)
+
+
+def test_quantization_aware_conv(tmp_path):
+    """QAT-style graph: per-channel fake-quantized conv weights (kept as a FakeQuantize that becomes integer
+    weights) and per-tensor fake-quantized activations."""
+    t = tf()
+    w = t.constant(f32(3, 3, 3, 4))
+    low, high = t.constant(-np.abs(f32(4)) - 0.5), t.constant(np.abs(f32(4)) + 0.5)
+
+    def fn(x):
+        a = t.quantization.fake_quant_with_min_max_vars(x, -2.0, 2.0)
+        q = t.quantization.fake_quant_with_min_max_vars_per_channel(w, low, high, narrow_range=True)
+        y = t.nn.relu(t.nn.conv2d(a, q, 1, "SAME"))
+        return t.quantization.fake_quant_with_min_max_vars(y, 0.0, 6.0)
+    graph = check_function(fn, [f32(1, 6, 6, 3)], tmp_path, atol=1e-4)
+    assert any(n.op.TYPE == "Convert" and n.inputs[0].element_type.value in ("i8", "u8") for n in graph.nodes)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from irforge import ops
-from irforge.core.graph import Output
+from irforge.core.graph import Constant, Output
 
 from ..node import TfNode
 
@@ -37,10 +37,12 @@ def _fake_quantize(n: TfNode, x: Output, low: np.ndarray, high: np.ndarray) -> O
         raise n.error(f"num_bits {num_bits} is not between 2 and 16")
     lo, hi, levels = nudged_range(low, high, num_bits, narrow)
     rank = x.shape.rank
-    if lo.size > 1 and (rank is None or rank > 2):
-        # Per-channel ranges on the last axis of data of rank > 2: the OpenVINO CPU plugin (2026.4) quantizes
-        # FakeQuantize with such ranges on a wrong grid (seen with levels=255, also after moving the channels to
-        # axis 1, which its own transpose sinking undoes), so they are computed from primitives, as TF does.
+    weights = isinstance(x.node.op, Constant)  # stays a FakeQuantize: compress_quantized_weights stores integers
+    if lo.size > 1 and (rank is None or rank > 2) and not weights:
+        # Per-channel ranges on the last axis of activations of rank > 2: the OpenVINO CPU plugin (2026.4)
+        # quantizes FakeQuantize with such ranges on a wrong grid (seen with levels=255, also after moving the
+        # channels to axis 1, which its own transpose sinking undoes), so they are computed from primitives, as
+        # TF does. (On constant weights the FakeQuantize becomes integer storage, which the plugin reads right.)
         return _decomposed(n, x, lo, hi, levels)
     lo_out, hi_out = n.const(lo), n.const(hi)
     return n.out(ops.FakeQuantize(levels=levels), x, lo_out, hi_out, lo_out, hi_out)
