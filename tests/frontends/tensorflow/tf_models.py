@@ -19,7 +19,7 @@ import pytest
 import irforge
 from oracles import assert_close, run_openvino, run_reference
 
-VERSION = 1
+VERSION = 2  # 2: frozen cases record their placeholders' names (fed by name)
 PATH_OPTIONS = ("input_model", "saved_model_dir", "input_meta_graph", "input_checkpoint")
 CACHE = Path(os.environ.get("IRFORGE_TEST_CACHE", Path.home() / ".cache" / "irforge" / "test-models")) / "tf"
 
@@ -157,17 +157,18 @@ def _frozen_graph_def(model, shapes):
     specs = [_spec(s) for s in shapes]
     fn = t.function(lambda *xs: model(list(xs) if len(xs) > 1 else xs[0], training=False))
     frozen = convert_variables_to_constants_v2(fn.get_concrete_function(*specs))
-    return frozen.graph.as_graph_def(), [o.name for o in frozen.outputs]
+    placeholders = [x.name.split(":")[0] for x in frozen.inputs]  # in argument order (the GraphDef's may differ)
+    return frozen.graph.as_graph_def(), placeholders
 
 
 def save(model, shapes, fmt: str, directory: Path) -> dict:
     """Save `model` in `fmt`; returns the convert_model options that read it back."""
     t = tf()
     if fmt in ("frozen", "pbtxt"):
-        graph_def, _ = _frozen_graph_def(model, shapes)
+        graph_def, placeholders = _frozen_graph_def(model, shapes)
         name = "model.pb" if fmt == "frozen" else "model.pbtxt"
         t.io.write_graph(graph_def, str(directory), name, as_text=fmt == "pbtxt")
-        options = {"input_model": str(directory / name)}
+        options = {"input_model": str(directory / name), "input_names": np.array(placeholders)}
         if fmt == "pbtxt":
             options["input_model_is_text"] = True
         return options
