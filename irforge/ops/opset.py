@@ -4,6 +4,7 @@ from __future__ import annotations
 import re
 
 from . import activation, convolution, elementwise, indexing, matmul, normalization, pooling, recurrent, reduction, shape_ops
+from . import control_flow, ctc, space_batch
 from . import detection, movement, quantization, roi, state
 from .base import Constant, Op, Parameter, Result
 
@@ -21,6 +22,9 @@ OPSET: tuple[type[Op], ...] = (
     *quantization.OPS,
     *recurrent.OPS,
     *state.OPS,
+    *space_batch.OPS,
+    *ctc.OPS,
+    *control_flow.OPS,
     *detection.OPS,
     *roi.OPS,
     *movement.OPS,
