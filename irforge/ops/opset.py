@@ -4,7 +4,8 @@ from __future__ import annotations
 import re
 
 from . import activation, convolution, elementwise, indexing, matmul, normalization, pooling, recurrent, reduction, shape_ops
-from . import detection, movement, roi, state
+from . import control_flow, ctc, space_batch
+from . import detection, movement, quantization, roi, state
 from .base import Constant, Op, Parameter, Result
 
 OPSET: tuple[type[Op], ...] = (
@@ -18,8 +19,12 @@ OPSET: tuple[type[Op], ...] = (
     *reduction.OPS,
     *shape_ops.OPS,
     *indexing.OPS,
+    *quantization.OPS,
     *recurrent.OPS,
     *state.OPS,
+    *space_batch.OPS,
+    *ctc.OPS,
+    *control_flow.OPS,
     *detection.OPS,
     *roi.OPS,
     *movement.OPS,

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from irforge import ops
 
-from .translators import math, nn, tensor
+from .translators import math, nn, qlinear, quantization, tensor
 from .translators.generic import Translator, binary, identity, unary, variadic
 
 OP_TABLE: dict[str, dict[int, Translator]] = {
@@ -118,4 +118,23 @@ OP_TABLE: dict[str, dict[int, Translator]] = {
     "Tile":               {6: tensor.tile},
     "Pad":                {1: tensor.pad},
     "Range":              {11: tensor.range_},
+    # -- quantization (QDQ models, dynamic quantization; QOperator ops in qlinear.py) ---------------------------
+    "QuantizeLinear":     {10: quantization.quantize_linear},     # axis from 13, block_size / output_dtype from 21
+    "DequantizeLinear":   {10: quantization.dequantize_linear},
+    "DynamicQuantizeLinear": {11: quantization.dynamic_quantize_linear},
+    "ConvInteger":        {10: quantization.conv_integer},
+    "MatMulInteger":      {10: quantization.matmul_integer},
+    "com.microsoft::QuantizeLinear":   {1: quantization.quantize_linear},    # int16 / int4 before opset 21
+    "com.microsoft::DequantizeLinear": {1: quantization.dequantize_linear},
+    "QLinearConv":        {10: qlinear.qlinear_conv},
+    "QLinearMatMul":      {10: qlinear.qlinear_matmul},
+    "com.microsoft::QLinearConv":    {1: qlinear.qlinear_conv},           # channels_last
+    "com.microsoft::QGemm":          {1: qlinear.qgemm},
+    "com.microsoft::QLinearAdd":     {1: qlinear.qlinear_add},
+    "com.microsoft::QLinearMul":     {1: qlinear.qlinear_mul},
+    "com.microsoft::QLinearSigmoid": {1: qlinear.qlinear_sigmoid},
+    "com.microsoft::QLinearLeakyRelu": {1: qlinear.qlinear_leaky_relu},
+    "com.microsoft::QLinearAveragePool": {1: qlinear.qlinear_average_pool},
+    "com.microsoft::QLinearGlobalAveragePool": {1: qlinear.qlinear_global_average_pool},
+    "com.microsoft::QLinearConcat":  {1: qlinear.qlinear_concat},
 }
