@@ -1,18 +1,21 @@
-"""Identical nodes computed once: Constants with the same type, shape and bytes become one node (the IR writer
-already stores equal blobs once; merging the nodes also drops the duplicate Const layers; per-channel biases and
-scales stay apart, see _bias_like), then ops with equal
-attributes reading the same inputs become one (common subexpressions: exporters repeat ShapeOf / Gather chains
-and scalar constants per use)."""
+"""Identical nodes computed once. Ops with equal attributes reading the same inputs become one (common
+subexpressions: exporters repeat ShapeOf / Gather chains and whole branches); a Constant input counts as the same
+when its type, shape and bytes are, so twin ops over twin constants merge too. Constant nodes themselves are
+merged only where sharing one is harmless: integer ones (axes, shapes) and weights read only by convolutions and
+MatMuls. A float constant read by an elementwise op or a FakeQuantize (a bias, a scale, a quantization limit)
+keeps one node per reader: the OpenVINO CPU plugin fuses such an op into the one before it only when the
+constant has no other reader. (The IR writer stores equal bytes once in the .bin either way.)"""
 from __future__ import annotations
 
 import hashlib
 from collections import defaultdict
 
-import numpy as np
-
-from irforge.core.graph import Constant, Graph, Node, Parameter, Result
+from irforge import ops
+from irforge.core.graph import Constant, Graph, Node, Output, Parameter, Result
 from irforge.core.tensor import FileSlice, pack
-from irforge.ops.elementwise import BinaryOp
+
+WEIGHTED = (ops.Convolution, ops.GroupConvolution, ops.ConvolutionBackpropData, ops.GroupConvolutionBackpropData,
+            ops.MatMul)
 
 
 def _digest(const: Constant) -> bytes:
@@ -25,20 +28,18 @@ def _merge(graph: Graph, keep: Node, twin: Node) -> None:
         graph.replace_uses(b, a)
 
 
-def _bias_like(node: Node) -> bool:
-    """A float vector read by an elementwise op: a per-channel bias or scale. The OpenVINO CPU plugin fuses such
-    an Add / Multiply into the convolution before it only when the constant has no other reader, so these stay
-    one per use (the .bin stores their bytes once anyway)."""
-    op = node.op
-    return op.element_type.is_float and int(np.prod(op.shape)) > 1 and \
-        any(isinstance(u.node.op, BinaryOp) for u in node.outputs[0].uses)
+def _shareable(node: Node) -> bool:
+    """Integer constants, and float ones read only as the weights of convolutions / MatMuls."""
+    if not node.op.element_type.is_float:
+        return True
+    return all(u.index == 1 and isinstance(u.node.op, WEIGHTED) for u in node.outputs[0].uses)
 
 
 def merge_constants(graph: Graph) -> int:
     """Constants are grouped by type and shape first, so only candidates' bytes are read and hashed."""
     groups: dict[tuple, list[Node]] = defaultdict(list)
     for node in graph.topological():
-        if isinstance(node.op, Constant) and node.outputs[0].uses and not _bias_like(node):
+        if isinstance(node.op, Constant) and node.outputs[0].uses and _shareable(node):
             groups[(node.op.element_type, tuple(node.op.shape))].append(node)
     merged = 0
     for nodes in groups.values():
@@ -53,7 +54,17 @@ def merge_constants(graph: Graph) -> int:
     return merged
 
 
-def _op_key(node: Node) -> tuple | None:
+def _input_key(x: Output, digests: dict[int, tuple]) -> tuple:
+    """What an input is, for comparing ops: a constant by its content, anything else by identity."""
+    op = x.node.op
+    if not isinstance(op, Constant):
+        return (id(x.node), x.index)
+    if id(x.node) not in digests:
+        digests[id(x.node)] = (op.element_type, tuple(op.shape), _digest(op))
+    return digests[id(x.node)]
+
+
+def _op_key(node: Node, digests: dict[int, tuple]) -> tuple | None:
     op = node.op
     if isinstance(op, (Constant, Parameter, Result)) or not op.FOLDABLE or node.rt_info:
         return None
@@ -61,15 +72,16 @@ def _op_key(node: Node) -> tuple | None:
         hash(op)
     except TypeError:       # an attribute holds something unhashable (a body graph, an array): leave it
         return None
-    return (type(op), op, tuple((id(x.node), x.index) for x in node.inputs))
+    return (type(op), op, tuple(_input_key(x, digests) for x in node.inputs))
 
 
 def merge_common_subexpressions(graph: Graph) -> int:
     """Producers first, so a chain of duplicates collapses in one sweep (inputs are merged before their users)."""
     seen: dict[tuple, Node] = {}
+    digests: dict[int, tuple] = {}
     merged = 0
     for node in graph.topological():
-        key = _op_key(node)
+        key = _op_key(node, digests)
         if key is None or not any(o.uses for o in node.outputs):
             continue
         keep = seen.setdefault(key, node)

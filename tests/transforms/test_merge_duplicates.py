@@ -21,9 +21,22 @@ def twins_model():
 
 def test_twins_become_one(tmp_path):
     graph, counts = check_pass_alone(twins_model(), tmp_path, [merge_duplicates])
-    assert counts[0] >= 5        # weights, scalar, then ReLU, Convolution, Multiply
+    assert counts == [4]         # the weights, then ReLU, Convolution and Multiply (whose scalars are equal)
     assert op_types(graph) == {"ReLU": 1, "Convolution": 1, "Multiply": 1, "Add": 1}
     assert sum(isinstance(n.op, Constant) for n in graph.topological()) == 2
+
+
+def test_elementwise_constants_keep_one_node_per_reader(tmp_path):
+    """Equal biases of two convolutions stay two Const nodes: the CPU plugin fuses a bias Add into its
+    convolution only when nothing else reads the bias constant."""
+    b = OnnxBuilder()
+    x = b.input("x", [1, 2, 5, 5])
+    bias = np.random.default_rng(1).standard_normal((1, 3, 1, 1)).astype(np.float32)
+    ys = [b.node("Add", [b.node("Conv", [x, b.random(3, 2, 1, 1)]), b.init(bias.copy())]) for _ in range(2)]
+    graph, counts = check_pass_alone(b.model(ys), tmp_path, [merge_duplicates])
+    assert counts == [0]
+    adds = [n for n in graph.topological() if n.op.TYPE == "Add"]
+    assert len({id(n.inputs[1].node) for n in adds}) == 2
 
 
 def test_in_the_pipeline(tmp_path):
