@@ -177,7 +177,7 @@ class Graph:
             element_type = ElementType.from_numpy(array.dtype)
             if array.dtype == np.float64 and not isinstance(value, np.ndarray):
                 element_type = ElementType.f32  # Python floats are f32 constants, as frameworks mean them
-        array = np.ascontiguousarray(array, dtype=element_type.numpy)
+        array = np.asarray(array, dtype=element_type.numpy, order="C")  # (ascontiguousarray makes scalars 1-D)
         return self.out(Constant(element_type, tuple(array.shape), array), name=name or "Constant")
 
     def constant_from_file(self, data: FileSlice, element_type: ElementType, shape: tuple[int, ...],

@@ -4,6 +4,7 @@ from __future__ import annotations
 import re
 
 from . import activation, convolution, elementwise, indexing, matmul, normalization, pooling, reduction, shape_ops
+from . import logic
 from .base import Constant, Op, Parameter, Result
 
 OPSET: tuple[type[Op], ...] = (
@@ -17,6 +18,7 @@ OPSET: tuple[type[Op], ...] = (
     *reduction.OPS,
     *shape_ops.OPS,
     *indexing.OPS,
+    *logic.OPS,
 )
 
 # The IR reader's aliases (OpenVINO reads these type names as the same op).

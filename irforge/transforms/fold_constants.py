@@ -45,7 +45,7 @@ def fold_constants(graph: Graph, keep_shape_ops: bool = False) -> int:
         for out, value in zip(node.outputs, values):
             if not out.uses:
                 continue
-            array = np.ascontiguousarray(np.asarray(value), dtype=out.element_type.numpy)
+            array = np.asarray(value, dtype=out.element_type.numpy, order="C")  # keeps 0-d values 0-d
             const = graph.add(Constant(out.element_type, tuple(array.shape), array), name=node.name)
             graph.replace_uses(out, const.outputs[0])
         folded += 1

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from irforge import ops
 
-from .translators import math, nn, tensor
+from .translators import math, nn, normalization, pointwise, structured, tensor
 from .translators.generic import Translator, binary, identity, unary, variadic
 
 OP_TABLE: dict[str, dict[int, Translator]] = {
@@ -15,8 +15,8 @@ OP_TABLE: dict[str, dict[int, Translator]] = {
     "Sub":                {1: binary(ops.Subtract)},
     "Mul":                {1: binary(ops.Multiply)},
     "Div":                {1: math.div},
-    "Pow":                {1: binary(ops.Power)},
-    "Mod":                {10: math.mod},
+    "Pow":                {1: pointwise.pow_},
+    "Mod":                {10: pointwise.mod},
     "Sum":                {1: variadic(ops.Add)},
     "Max":                {1: variadic(ops.Maximum)},
     "Min":                {1: variadic(ops.Minimum)},
@@ -116,4 +116,32 @@ OP_TABLE: dict[str, dict[int, Translator]] = {
     "Expand":             {8: tensor.expand},
     "Tile":               {6: tensor.tile},
     "Pad":                {1: tensor.pad},
+    "Range":              {11: tensor.range_},
+    # -- elementwise ops OpenVINO spells differently (translators/pointwise.py) ---------------------------------
+    "Reciprocal":         {1: pointwise.reciprocal},
+    "Celu":               {12: pointwise.celu},
+    "ThresholdedRelu":    {10: pointwise.thresholded_relu},
+    "Shrink":             {9: pointwise.shrink},
+    "Swish":              {24: pointwise.swish},
+    "BitShift":           {11: pointwise.bit_shift},
+    "BitwiseAnd":         {18: pointwise.bitwise(ops.BitwiseAnd)},
+    "BitwiseOr":          {18: pointwise.bitwise(ops.BitwiseOr)},
+    "BitwiseXor":         {18: pointwise.bitwise(ops.BitwiseXor)},
+    "BitwiseNot":         {18: pointwise.bitwise(ops.BitwiseNot)},
+    "IsInf":              {10: pointwise.is_inf},
+    "IsNaN":              {9: pointwise.is_nan},
+    # -- normalizations and Lp norms (translators/normalization.py) ------------------------------------------
+    "MeanVarianceNormalization": {9: normalization.mean_variance_normalization},
+    "InstanceNormalization": {6: normalization.instance_normalization},
+    "GroupNormalization": {18: normalization.group_normalization},
+    "RMSNormalization":   {23: normalization.rms_normalization},
+    "LpNormalization":    {1: normalization.lp_normalization},
+    "LpPool":             {2: normalization.lp_pool},
+    # -- index patterns (translators/structured.py) ------------------------------------------------------------
+    "Trilu":              {14: structured.trilu},
+    "EyeLike":            {9: structured.eye_like},
+    "Hardmax":            {1: structured.hardmax},
+    "HannWindow":         {17: structured.hann_window},
+    "HammingWindow":      {17: structured.hamming_window},
+    "BlackmanWindow":     {17: structured.blackman_window},
 }

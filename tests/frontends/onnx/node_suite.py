@@ -136,6 +136,8 @@ def mismatch(got: list[np.ndarray], expected: list[np.ndarray]) -> str:
 
 
 def short(e: BaseException) -> str:
+    if type(e).__name__ == "UnsupportedOps":
+        return "UnsupportedOps: " + ", ".join(sorted(e.counts))  # type: ignore[attr-defined]
     text = str(e).strip().splitlines()
     first = text[0] if text else ""
     if "Exception from src/" in first and len(text) > 1:  # OpenVINO: the message is on the following lines

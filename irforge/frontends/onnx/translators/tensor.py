@@ -238,3 +238,9 @@ def dropout(n: OnnxNode) -> list[Output]:
         mask = n.out(ops.Broadcast(), n.const(np.array(True)), n.out(ops.ShapeOf(), x))
         return [x, mask]
     return [x]
+
+
+def range_(n: OnnxNode) -> list[Output]:
+    """Range-11: start, limit, delta scalars of one type -> Range-4 with that output type."""
+    start, limit, delta = n.input(0), n.input(1), n.input(2)
+    return [n.out(ops.Range(output_type=start.element_type), start, limit, delta)]
