@@ -5,6 +5,7 @@ from .convolution import *  # noqa: F401,F403
 from .elementwise import *  # noqa: F401,F403
 from .indexing import *  # noqa: F401,F403
 from .logic import *  # noqa: F401,F403
+from .scatter import *  # noqa: F401,F403
 from .matmul import *  # noqa: F401,F403
 from .normalization import *  # noqa: F401,F403
 from .opset import OPSET, find_op  # noqa: F401

@@ -4,7 +4,7 @@ from __future__ import annotations
 import re
 
 from . import activation, convolution, elementwise, indexing, matmul, normalization, pooling, reduction, shape_ops
-from . import logic
+from . import logic, scatter
 from .base import Constant, Op, Parameter, Result
 
 OPSET: tuple[type[Op], ...] = (
@@ -19,6 +19,7 @@ OPSET: tuple[type[Op], ...] = (
     *shape_ops.OPS,
     *indexing.OPS,
     *logic.OPS,
+    *scatter.OPS,
 )
 
 # The IR reader's aliases (OpenVINO reads these type names as the same op).

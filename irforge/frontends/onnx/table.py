@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from irforge import ops
 
-from .translators import math, nn, normalization, pointwise, structured, tensor
+from .translators import indexing, linalg, math, nn, normalization, pointwise, structured, tensor
 from .translators.generic import Translator, binary, identity, unary, variadic
 
 OP_TABLE: dict[str, dict[int, Translator]] = {
@@ -144,4 +144,22 @@ OP_TABLE: dict[str, dict[int, Translator]] = {
     "HannWindow":         {17: structured.hann_window},
     "HammingWindow":      {17: structured.hamming_window},
     "BlackmanWindow":     {17: structured.blackman_window},
+    # -- data-dependent indexing (translators/indexing.py) ----------------------------------------------------
+    "GatherElements":     {11: indexing.gather_elements},
+    "GatherND":           {11: indexing.gather_nd},
+    "ScatterElements":    {11: indexing.scatter_elements},
+    "Scatter":            {9: indexing.scatter_elements},
+    "ScatterND":          {11: indexing.scatter_nd},
+    "OneHot":             {9: indexing.one_hot},
+    "NonZero":            {9: indexing.non_zero},
+    "Compress":           {9: indexing.compress},
+    "CumSum":             {11: indexing.cum_sum},
+    "CumProd":            {26: indexing.cum_prod},
+    "TopK":               {1: indexing.top_k},
+    "Unique":             {11: indexing.unique},
+    "ReverseSequence":    {10: indexing.reverse_sequence},
+    "TensorScatter":      {24: indexing.tensor_scatter},
+    # -- linear algebra (translators/linalg.py) ---------------------------------------------------------------
+    "Einsum":             {12: linalg.einsum},
+    "Det":                {11: linalg.det},
 }
