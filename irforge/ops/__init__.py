@@ -4,6 +4,7 @@ from .base import AutoPad, Constant, Op, Parameter, Result, RoundingType, Tensor
 from .convolution import *  # noqa: F401,F403
 from .elementwise import *  # noqa: F401,F403
 from .indexing import *  # noqa: F401,F403
+from .interpolate import *  # noqa: F401,F403
 from .logic import *  # noqa: F401,F403
 from .scatter import *  # noqa: F401,F403
 from .matmul import *  # noqa: F401,F403

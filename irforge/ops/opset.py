@@ -4,7 +4,7 @@ from __future__ import annotations
 import re
 
 from . import activation, convolution, elementwise, indexing, matmul, normalization, pooling, reduction, shape_ops
-from . import logic, scatter
+from . import interpolate, logic, scatter
 from .base import Constant, Op, Parameter, Result
 
 OPSET: tuple[type[Op], ...] = (
@@ -20,6 +20,7 @@ OPSET: tuple[type[Op], ...] = (
     *indexing.OPS,
     *logic.OPS,
     *scatter.OPS,
+    *interpolate.OPS,
 )
 
 # The IR reader's aliases (OpenVINO reads these type names as the same op).

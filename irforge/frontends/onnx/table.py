@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from irforge import ops
 
-from .translators import indexing, linalg, math, nn, normalization, pointwise, structured, tensor
+from .translators import indexing, linalg, math, nn, normalization, pointwise, resize, structured, tensor
 from .translators.generic import Translator, binary, identity, unary, variadic
 
 OP_TABLE: dict[str, dict[int, Translator]] = {
@@ -162,4 +162,7 @@ OP_TABLE: dict[str, dict[int, Translator]] = {
     # -- linear algebra (translators/linalg.py) ---------------------------------------------------------------
     "Einsum":             {12: linalg.einsum},
     "Det":                {11: linalg.det},
+    # -- resizing (translators/resize.py) ---------------------------------------------------------------------
+    "Resize":             {10: resize.resize},
+    "Upsample":           {7: resize.upsample},
 }
