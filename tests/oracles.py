@@ -34,10 +34,10 @@ def run_openvino(xml: str | os.PathLike, feeds: Sequence[np.ndarray] | dict[str,
     request = compiled.create_infer_request()
     if isinstance(feeds, dict):
         for name, value in feeds.items():
-            request.set_tensor(compiled.input(name), ov.Tensor(np.ascontiguousarray(value)))
+            request.set_tensor(compiled.input(name), ov.Tensor(np.asarray(value, order="C")))
     else:
         for i, value in enumerate(feeds):
-            request.set_tensor(compiled.input(i), ov.Tensor(np.ascontiguousarray(value)))
+            request.set_tensor(compiled.input(i), ov.Tensor(np.asarray(value, order="C")))
     request.infer()
     return [request.get_tensor(o).data.copy() for o in compiled.outputs]
 

@@ -1,6 +1,7 @@
 """The OpenVINO opset: one frozen dataclass per op (attributes, shape/type inference, numpy evaluation)."""
 from .activation import *  # noqa: F401,F403
 from .base import AutoPad, Constant, Op, Parameter, Result, RoundingType, TensorInfo  # noqa: F401
+from .control_flow import *  # noqa: F401,F403
 from .convolution import *  # noqa: F401,F403
 from .elementwise import *  # noqa: F401,F403
 from .indexing import *  # noqa: F401,F403

@@ -190,9 +190,12 @@ class GraphTranslator:
                 scope.tensors[name] = out
 
     def translate_body(self, g: onnx.GraphProto, parent: Scope, inputs: list[tuple[str, ElementType,
-                       PartialShape]] | None = None) -> tuple[Graph, Scope]:
-        """A sub-graph: its formal inputs become Parameters (types from `inputs` when given), outer names it
-        reads are captured, and its outputs become Results."""
+                       PartialShape]] | None = None, input_hook: BodyHook | None = None,
+                       output_hook: BodyHook | None = None) -> tuple[Graph, Scope]:
+        """A sub-graph: its formal inputs become Parameters (typed as `inputs` says when given: the values the op
+        feeds them, more precise than the declared types), outer names it reads are captured, and its outputs
+        become Results. The hooks may put ops between a Parameter and its
+        users, or between an output and its Result (Scan squeezes and unsqueezes its sliced axis there)."""
         body = Graph(g.name or "body")
         scope = Scope(body, parent=parent, base_dir=self.base_dir,
                       pending_initializers={t.name: t for t in g.initializer})
@@ -200,16 +203,20 @@ class GraphTranslator:
             et, shape = value_info_type(vi)
             if inputs is not None and i < len(inputs):
                 _, et_given, shape_given = inputs[i]
-                et = et if et != ElementType.dynamic else et_given
-                shape = shape_given if shape.rank is None else shape
-            scope.tensors[vi.name] = body.parameter(vi.name, et, shape)
+                et = et_given if et_given != ElementType.dynamic else et
+                shape = shape_given if shape_given.rank is not None else shape
+            param = body.parameter(vi.name, et, shape)
+            scope.tensors[vi.name] = input_hook(body, i, param) if input_hook else param
         self.translate_nodes(g, scope)
-        for vi in g.output:
+        for k, vi in enumerate(g.output):
             x = scope.lookup(vi.name)
             if x is None:
                 raise ConversionError(f"sub-graph output '{vi.name}' is not produced", node=g.name)
-            body.result(x, name=vi.name)
+            body.result(output_hook(body, k, x) if output_hook else x, name=vi.name)
         return body, scope
+
+
+BodyHook = Callable[[Graph, int, Output], Output]
 
 
 def _topological(g: onnx.GraphProto, scope: Scope) -> list[onnx.NodeProto]:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from irforge import ops
 
-from .translators import indexing, linalg, math, nn, normalization, pointwise, resize, structured, tensor
+from .translators import control_flow, indexing, linalg, math, nn, normalization, pointwise, resize, structured, tensor
 from .translators.generic import Translator, binary, identity, unary, variadic
 
 OP_TABLE: dict[str, dict[int, Translator]] = {
@@ -165,4 +165,8 @@ OP_TABLE: dict[str, dict[int, Translator]] = {
     # -- resizing (translators/resize.py) ---------------------------------------------------------------------
     "Resize":             {10: resize.resize},
     "Upsample":           {7: resize.upsample},
+    # -- control flow (translators/control_flow.py) -----------------------------------------------------------
+    "If":                 {1: control_flow.if_},
+    "Loop":               {1: control_flow.loop},
+    "Scan":               {9: control_flow.scan},
 }
