@@ -12,5 +12,6 @@ from .matmul import *  # noqa: F401,F403
 from .normalization import *  # noqa: F401,F403
 from .opset import OPSET, find_op  # noqa: F401
 from .pooling import *  # noqa: F401,F403
+from .recurrent import *  # noqa: F401,F403
 from .reduction import *  # noqa: F401,F403
 from .shape_ops import *  # noqa: F401,F403

@@ -4,7 +4,7 @@ from __future__ import annotations
 import re
 
 from . import activation, convolution, elementwise, indexing, matmul, normalization, pooling, reduction, shape_ops
-from . import control_flow, interpolate, logic, scatter
+from . import control_flow, interpolate, logic, recurrent, scatter
 from .base import Constant, Op, Parameter, Result
 
 OPSET: tuple[type[Op], ...] = (
@@ -22,6 +22,7 @@ OPSET: tuple[type[Op], ...] = (
     *scatter.OPS,
     *interpolate.OPS,
     *control_flow.OPS,
+    *recurrent.OPS,
 )
 
 # The IR reader's aliases (OpenVINO reads these type names as the same op).

@@ -6,7 +6,8 @@ from __future__ import annotations
 
 from irforge import ops
 
-from .translators import control_flow, indexing, linalg, math, nn, normalization, pointwise, resize, structured, tensor
+from .translators import (control_flow, indexing, linalg, math, nn, normalization, pointwise, recurrent, resize,
+                          structured, tensor)
 from .translators.generic import Translator, binary, identity, unary, variadic
 
 OP_TABLE: dict[str, dict[int, Translator]] = {
@@ -169,4 +170,8 @@ OP_TABLE: dict[str, dict[int, Translator]] = {
     "If":                 {1: control_flow.if_},
     "Loop":               {1: control_flow.loop},
     "Scan":               {9: control_flow.scan},
+    # -- recurrent layers (translators/recurrent.py) ----------------------------------------------------------
+    "RNN":                {7: recurrent.rnn},
+    "GRU":                {7: recurrent.gru},
+    "LSTM":               {7: recurrent.lstm},
 }
