@@ -4,7 +4,7 @@ from __future__ import annotations
 import re
 
 from . import activation, convolution, elementwise, indexing, matmul, normalization, pooling, reduction, shape_ops
-from . import control_flow, interpolate, logic, recurrent, scatter
+from . import control_flow, interpolate, logic, nms, recurrent, scatter, signal
 from .base import Constant, Op, Parameter, Result
 
 OPSET: tuple[type[Op], ...] = (
@@ -23,6 +23,8 @@ OPSET: tuple[type[Op], ...] = (
     *interpolate.OPS,
     *control_flow.OPS,
     *recurrent.OPS,
+    *nms.OPS,
+    *signal.OPS,
 )
 
 # The IR reader's aliases (OpenVINO reads these type names as the same op).

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 from irforge import ops
 
-from .translators import (control_flow, indexing, linalg, math, nn, normalization, pointwise, recurrent, resize,
-                          structured, tensor)
+from .translators import (control_flow, detection, indexing, linalg, math, nn, normalization, pointwise, recurrent,
+                          resize, signal, structured, tensor)
 from .translators.generic import Translator, binary, identity, unary, variadic
 
 OP_TABLE: dict[str, dict[int, Translator]] = {
@@ -174,4 +174,9 @@ OP_TABLE: dict[str, dict[int, Translator]] = {
     "RNN":                {7: recurrent.rnn},
     "GRU":                {7: recurrent.gru},
     "LSTM":               {7: recurrent.lstm},
+    # -- detection (translators/detection.py) and signal processing (translators/signal.py) -------------------
+    "NonMaxSuppression":  {10: detection.non_max_suppression},
+    "RoiAlign":           {10: detection.roi_align},
+    "DFT":                {17: signal.dft},
+    "STFT":               {17: signal.stft},
 }
