@@ -9,6 +9,7 @@ from .interpolate import *  # noqa: F401,F403
 from .logic import *  # noqa: F401,F403
 from .scatter import *  # noqa: F401,F403
 from .matmul import *  # noqa: F401,F403
+from .misc import *  # noqa: F401,F403
 from .nms import *  # noqa: F401,F403
 from .normalization import *  # noqa: F401,F403
 from .opset import OPSET, find_op  # noqa: F401

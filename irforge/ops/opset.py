@@ -4,7 +4,7 @@ from __future__ import annotations
 import re
 
 from . import activation, convolution, elementwise, indexing, matmul, normalization, pooling, reduction, shape_ops
-from . import control_flow, interpolate, logic, nms, recurrent, scatter, signal
+from . import control_flow, interpolate, logic, misc, nms, recurrent, scatter, signal
 from .base import Constant, Op, Parameter, Result
 
 OPSET: tuple[type[Op], ...] = (
@@ -25,6 +25,7 @@ OPSET: tuple[type[Op], ...] = (
     *recurrent.OPS,
     *nms.OPS,
     *signal.OPS,
+    *misc.OPS,
 )
 
 # The IR reader's aliases (OpenVINO reads these type names as the same op).

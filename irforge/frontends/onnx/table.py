@@ -7,7 +7,7 @@ from __future__ import annotations
 from irforge import ops
 
 from .translators import (control_flow, detection, indexing, linalg, math, nn, normalization, pointwise, recurrent,
-                          resize, signal, structured, tensor)
+                          resize, signal, spatial, structured, tensor)
 from .translators.generic import Translator, binary, identity, unary, variadic
 
 OP_TABLE: dict[str, dict[int, Translator]] = {
@@ -179,4 +179,9 @@ OP_TABLE: dict[str, dict[int, Translator]] = {
     "RoiAlign":           {10: detection.roi_align},
     "DFT":                {17: signal.dft},
     "STFT":               {17: signal.stft},
+    # -- spatial rearrangement and sampling (translators/spatial.py) -------------------------------------------
+    "DepthToSpace":       {1: spatial.depth_to_space},
+    "SpaceToDepth":       {1: spatial.space_to_depth},
+    "GridSample":         {16: spatial.grid_sample},
+    "Col2Im":             {18: spatial.col2im},
 }
