@@ -6,8 +6,8 @@ from __future__ import annotations
 
 from irforge import ops
 
-from .translators import (control_flow, detection, indexing, linalg, math, nn, normalization, pointwise, recurrent,
-                          resize, signal, spatial, structured, tensor)
+from .translators import (control_flow, detection, indexing, linalg, math, nn, normalization, pointwise, quantization,
+                          recurrent, resize, signal, spatial, structured, tensor)
 from .translators.generic import Translator, binary, identity, unary, variadic
 
 OP_TABLE: dict[str, dict[int, Translator]] = {
@@ -184,4 +184,11 @@ OP_TABLE: dict[str, dict[int, Translator]] = {
     "SpaceToDepth":       {1: spatial.space_to_depth},
     "GridSample":         {16: spatial.grid_sample},
     "Col2Im":             {18: spatial.col2im},
+    # -- quantization (translators/quantization.py) -----------------------------------------------------------
+    "QuantizeLinear":     {10: quantization.quantize_linear},
+    "DequantizeLinear":   {10: quantization.dequantize_linear},
+    "QLinearMatMul":      {10: quantization.qlinear_matmul},
+    "QLinearConv":        {10: quantization.qlinear_conv},
+    "MatMulInteger":      {10: quantization.matmul_integer},
+    "ConvInteger":        {10: quantization.conv_integer},
 }
