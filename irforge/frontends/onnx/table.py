@@ -7,7 +7,7 @@ from __future__ import annotations
 from irforge import ops
 
 from .translators import (control_flow, detection, indexing, linalg, math, nn, normalization, pointwise, quantization,
-                          recurrent, resize, signal, spatial, structured, tensor)
+                          recurrent, resize, signal, spatial, structured, tensor, training)
 from .translators.generic import Translator, binary, identity, unary, variadic
 
 OP_TABLE: dict[str, dict[int, Translator]] = {
@@ -191,4 +191,8 @@ OP_TABLE: dict[str, dict[int, Translator]] = {
     "QLinearConv":        {10: quantization.qlinear_conv},
     "MatMulInteger":      {10: quantization.matmul_integer},
     "ConvInteger":        {10: quantization.conv_integer},
+    # -- optimizer steps of ai.onnx.preview.training (translators/training.py) --------------------------------
+    "ai.onnx.preview.training::Adagrad":  {1: training.adagrad},
+    "ai.onnx.preview.training::Adam":     {1: training.adam},
+    "ai.onnx.preview.training::Momentum": {1: training.momentum},
 }
