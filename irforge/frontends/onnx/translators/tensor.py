@@ -199,6 +199,8 @@ def expand(n: OnnxNode) -> list[Output]:
 
 
 def tile(n: OnnxNode) -> list[Output]:
+    if n.input(1).value is None:  # run-time repeats
+        return [dynamic.tile(n, n.input(0), n.input(1))]
     return [n.out(ops.Tile(), n.input(0), n.input(1))]
 
 
