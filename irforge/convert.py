@@ -15,12 +15,13 @@ log = logging.getLogger("irforge")
 
 def convert_options(options: ConversionOptions, report: PassReport | None = None) -> Graph:
     from irforge.frontends import registry
+    passes = conversion_passes(options)  # rejects unimplemented flags before the model is read
     start = time.perf_counter()
     graph = registry.load(options)
     if options.model_name:
         graph.name = options.model_name
     log.info("loaded %s in %.2fs: %d nodes", options.input_model, time.perf_counter() - start, len(graph))
-    report = run_passes(graph, conversion_passes(options), report, check=options.debug)
+    report = run_passes(graph, passes, report, check=options.debug)
     for name, changes, seconds in report.entries:
         log.debug("pass %-28s %6d changes %8.3fs", name, changes, seconds)
     return graph

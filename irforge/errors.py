@@ -25,11 +25,13 @@ class InputError(IrforgeError):
 class OptionError(IrforgeError):
     """A conversion option has a bad value: names the option, the value and the form expected."""
 
-    def __init__(self, option: str, value: object, expected: str):
-        super().__init__(f"{option}: cannot use {value!r}: expected {expected}")
+    def __init__(self, option: str, value: object, expected: str, reason: str | None = None):
+        why = f": {reason}; expected" if reason else ": expected"
+        super().__init__(f"{option}: cannot use {value!r}{why} {expected}")
         self.option = option
         self.value = value
         self.expected = expected
+        self.reason = reason
 
 
 class ConversionError(IrforgeError):

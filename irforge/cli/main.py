@@ -9,6 +9,8 @@ import time
 import traceback
 from pathlib import Path
 
+import numpy as np
+
 from irforge.errors import IrforgeError
 
 # (flag, argparse keywords, help). One table, so `--help` documents every flag and docs/CLI.md can be generated.
@@ -21,39 +23,63 @@ FLAGS: list[tuple[str, str, dict, str]] = [
     ("output", "--output_dir", {"metavar": "DIR", "default": "."}, "Where NAME.xml and NAME.bin go (default: the current folder)."),
     ("output", "--model_name", {"metavar": "NAME"}, "NAME of NAME.xml / NAME.bin (default: the model file's stem)."),
     ("shape", "--input", {"metavar": "INPUTS"},
-     "Inputs, comma separated: name, node:port (output port) or port:node (input port), optional [shape], "
-     "{type} and ->value, e.g. data[1,3,224,224]{f32} or seq_len[1]{i32}->[20]. Cuts the graph there."),
-    ("shape", "--output", {"metavar": "OUTPUTS"}, "Outputs, comma separated names or node:port; cuts what follows."),
+     "Inputs, comma separated, in the order the IR takes them. Each: a model input, tensor or node name, "
+     "node:K (output port K becomes an input) or K:node (only the edge into input port K), then optionally "
+     "[shape], {type} (f32, f16, i64, i32, u8, boolean...) and ->value to freeze it: data[1,3,224,224]{f32}, "
+     "seq_len[2]{i32}->[20,15]. A name inside the model cuts off what comes before it."),
+    ("shape", "--output", {"metavar": "OUTPUTS"},
+     "Outputs, comma separated: tensor or node names, node:K or K:node. They replace the model's outputs; what "
+     "no longer feeds one is removed."),
     ("shape", "--input_shape", {"metavar": "SHAPES"},
-     "Shapes of the inputs in --input order (or model order): [1,3,224,224],[1,10]; -1 or ? for a dynamic dim, "
-     "1..10 for a range."),
-    ("shape", "--batch", {"metavar": "N", "type": str}, "Set the first dim of every input to N (not with --input_shape)."),
-    ("shape", "--static_shape", BOOL, "Require every shape to be static after conversion."),
-    ("shape", "--keep_shape_ops", BOOL, "Keep shape sub-graphs (ShapeOf...) so the IR stays reshape-able."),
+     "Shapes of the inputs, in --input order (or model order): [1,3,224,224],[1,10]; -1 or ? for a dynamic dim, "
+     "1..10 (or ..10, 1..) for a range."),
+    ("shape", "--batch", {"metavar": "N", "type": str},
+     "Set the batch of every input to N: the N of its --layout, else dim 0 (not with shapes in --input_shape or "
+     "--input)."),
+    ("shape", "--static_shape", BOOL,
+     "Fold the shape computations and require every input shape to be static (give it with --input_shape)."),
+    ("shape", "--keep_shape_ops", BOOL,
+     "Keep the shape computations (ShapeOf...) so the IR can be reshaped in OpenVINO (not with --static_shape)."),
     ("shape", "--freeze_placeholder_with_value", {"metavar": "NAME->VALUE"},
-     "Replace inputs by constants: name->value, comma separated (same value syntax as --input)."),
-    ("prep", "--mean_values", {"metavar": "VALUES"}, "Per-channel means to subtract: [123,117,104] or data[123,117,104],..."),
-    ("prep", "--scale_values", {"metavar": "VALUES"}, "Per-channel divisors: [58,57,57] or data[58,57,57],..."),
-    ("prep", "--scale", {"metavar": "S"}, "Divide every input by S (after the mean)."),
-    ("prep", "--reverse_input_channels", BOOL, "Reverse the channel order of 3-channel inputs (RGB <-> BGR) first."),
-    ("prep", "--layout", {"metavar": "LAYOUT"}, "Layouts: nchw, data(nhwc->nchw), ..."),
-    ("prep", "--source_layout", {"metavar": "LAYOUT"}, "The model's own input/output layout."),
-    ("prep", "--target_layout", {"metavar": "LAYOUT"}, "The layout wanted in the IR (inserts a Transpose)."),
-    ("precision", "--data_type", {"metavar": "TYPE", "default": None}, "FP32 (default), FP16 / half (same as --compress_to_fp16) or float."),
-    ("precision", "--compress_to_fp16", BOOL, "Store f32 weights as f16 with a Convert back (values outside f16 stay f32)."),
-    ("precision", "--disable_weights_compression", BOOL, "Keep quantized weights in f32 with FakeQuantize on them."),
-    ("optimize", "--disable_fusing", BOOL, "Turn off linear operations fusing (BatchNorm/Scale/Shift into Conv, ...)."),
-    ("optimize", "--disable_gfusing", BOOL, "Turn off grouped convolution fusing."),
-    ("optimize", "--disable_resnet_optimization", BOOL, "Turn off the ResNet stride optimization."),
-    ("optimize", "--finegrain_fusing", {"metavar": "NODES"}, "Keep these nodes out of fusing (regular expressions)."),
-    ("optimize", "--transform", {"metavar": "NAMES"}, "Extra transformations to apply (none are available yet)."),
-    ("optimize", "--extensions", {"metavar": "PATHS"}, "Python files that bring ops, translators and passes."),
-    ("optimize", "--transformations_config", {"metavar": "JSON"}, "Sub-graph replacement configuration."),
+     "Replace inputs by constants: name->value, comma separated (the value syntax of --input)."),
+    ("prep", "--mean_values", {"metavar": "VALUES"},
+     "Per-channel values to subtract: [123.7,116.3,103.5], or per input data[123.7,116.3,103.5],info[0]; unnamed "
+     "lists go to the inputs in --input (or model) order. Applied after --reverse_input_channels, before scales."),
+    ("prep", "--scale_values", {"metavar": "VALUES"},
+     "Per-channel values to divide by, after the mean: [58.4,57.1,57.4] or data[58.4,57.1,57.4]."),
+    ("prep", "--scale", {"metavar": "S"}, "Divide every float input by S, after the mean (not with --scale_values)."),
+    ("prep", "--reverse_input_channels", BOOL,
+     "Reverse the channel order (RGB <-> BGR) of every input with 3 channels, first of all the steps."),
+    ("prep", "--layout", {"metavar": "LAYOUT"},
+     "Input/output layouts: nchw, or name(nchw), name[n,c,h,w]; source->target (nchw->nhwc) makes the input take "
+     "the target layout, with a Transpose back. C places the mean/scale values, N the --batch."),
+    ("prep", "--source_layout", {"metavar": "LAYOUT"}, "The model's own layout of inputs/outputs (as --layout)."),
+    ("prep", "--target_layout", {"metavar": "LAYOUT"},
+     "The layout the IR's inputs/outputs should have; a Transpose is inserted where it differs from the source."),
+    ("precision", "--data_type", {"metavar": "TYPE", "default": None},
+     "FP32 / float (default) or FP16 / half: FP16 stores the weights as f16 (as --compress_to_fp16)."),
+    ("precision", "--compress_to_fp16", BOOL,
+     "Store f32 weights as f16, each with a Convert back to f32 marked `decompression`; weights with values "
+     "outside the f16 range and shape computations stay f32."),
+    ("precision", "--disable_weights_compression", BOOL, "Not implemented yet (rejected)."),
+    ("optimize", "--disable_fusing", BOOL, "Turn off fusing of linear operations into convolutions (rejected while "
+                                           "irforge has no such fusion)."),
+    ("optimize", "--disable_gfusing", BOOL, "Turn off grouped convolution fusing (rejected while irforge has none)."),
+    ("optimize", "--disable_resnet_optimization", BOOL,
+     "Turn off the ResNet stride optimization (rejected while irforge has none)."),
+    ("optimize", "--finegrain_fusing", {"metavar": "NODES"}, "Keep these nodes out of fusing: not implemented yet "
+                                                             "(rejected)."),
+    ("optimize", "--transform", {"metavar": "NAMES"}, "LowLatency2 / MakeStateful: not implemented yet (rejected)."),
+    ("optimize", "--extensions", {"metavar": "PATHS"}, "Extensions: not implemented yet (rejected)."),
+    ("optimize", "--transformations_config", {"metavar": "JSON"}, "Sub-graph replacement configuration: not "
+                                                                  "implemented yet (rejected)."),
     ("report", "--log_level", {"default": "ERROR", "choices": ["CRITICAL", "ERROR", "WARN", "WARNING", "INFO",
-                                                            "DEBUG", "NOTSET"]}, "Logging level."),
+                                                            "DEBUG", "NOTSET"]},
+     "Logging level on stderr; DEBUG also lists every pass with its changes and time."),
     ("report", "--silent", BOOL, "Print nothing but errors."),
-    ("report", "--progress", BOOL, "Show a progress bar while translating."),
-    ("report", "--stream_output", BOOL, "Print the progress on separate lines (for logs)."),
+    ("report", "--progress", BOOL, "Show a progress bar on stderr while translating."),
+    ("report", "--stream_output", BOOL,
+     "Show the progress as separate lines, every 10% (for logs; implies --progress)."),
     ("report", "--debug", BOOL, "Validate the graph after every pass and show tracebacks."),
     ("caffe", "--input_proto", {"metavar": "PROTOTXT"}, "Caffe: the deploy .prototxt (alone: topology only)."),
     ("caffe", "--mean_file", {"metavar": "BINARYPROTO"}, "Caffe: a mean image to subtract."),
@@ -76,10 +102,75 @@ FLAGS: list[tuple[str, str, dict, str]] = [
     ("kaldi", "--remove_output_softmax", BOOL, "Kaldi: drop the final softmax."),
     ("kaldi", "--remove_memory", BOOL, "Kaldi: memories become extra inputs and outputs."),
 ]
+# The legacy mo's short spellings.
+ALIASES: dict[str, tuple[str, ...]] = {
+    "--input_model": ("-m", "-w"), "--output_dir": ("-o",), "--model_name": ("-n",), "--batch": ("-b",),
+    "--scale": ("-s",), "--mean_values": ("-ms",),
+}
+# One example per flag, for docs/CLI.md (tests/cli/test_docs.py checks every flag has one).
+EXAMPLES: dict[str, str] = {
+    "--input_model": "mo --input_model resnet50.onnx",
+    "--framework": "mo --framework onnx --input_model model.bin",
+    "--output_dir": "mo --input_model resnet50.onnx --output_dir ir/",
+    "--model_name": "mo --input_model resnet50.onnx --model_name resnet50_fp16",
+    "--input": 'mo --input_model model.onnx --input "data[1,3,224,224]{f32},seq_len[1]{i32}->[20]"',
+    "--output": "mo --input_model model.onnx --output conv5:0,prob",
+    "--input_shape": "mo --input_model model.onnx --input_shape [1..8,3,224,224],[1,?]",
+    "--batch": "mo --input_model model.onnx --batch 4",
+    "--static_shape": "mo --input_model model.onnx --input_shape [1,3,224,224] --static_shape",
+    "--keep_shape_ops": "mo --input_model model.onnx --keep_shape_ops",
+    "--freeze_placeholder_with_value":
+        'mo --input_model model.onnx --freeze_placeholder_with_value "is_training->False"',
+    "--mean_values": "mo --input_model model.onnx --mean_values data[123.675,116.28,103.53]",
+    "--scale_values":
+        "mo --input_model model.onnx --mean_values [123.675,116.28,103.53] --scale_values [58.4,57.1,57.4]",
+    "--scale": "mo --input_model model.onnx --scale 255",
+    "--reverse_input_channels": "mo --input_model model.onnx --reverse_input_channels",
+    "--layout": 'mo --input_model model.onnx --layout "data(nchw->nhwc)"',
+    "--source_layout": "mo --input_model model.onnx --source_layout nchw",
+    "--target_layout": "mo --input_model model.onnx --source_layout nchw --target_layout nhwc",
+    "--data_type": "mo --input_model model.onnx --data_type FP16",
+    "--compress_to_fp16": "mo --input_model model.onnx --compress_to_fp16",
+    "--disable_weights_compression": "mo --input_model model.onnx --disable_weights_compression  # rejected",
+    "--disable_fusing": "mo --input_model model.onnx --disable_fusing",
+    "--disable_gfusing": "mo --input_model model.onnx --disable_gfusing",
+    "--disable_resnet_optimization": "mo --input_model model.onnx --disable_resnet_optimization",
+    "--finegrain_fusing": "mo --input_model model.onnx --finegrain_fusing conv1,.*Scale.*  # rejected",
+    "--transform": "mo --input_model model.onnx --transform LowLatency2  # rejected",
+    "--extensions": "mo --input_model model.onnx --extensions my_ops.py  # rejected",
+    "--transformations_config": "mo --input_model model.pb --transformations_config ssd.json  # rejected",
+    "--log_level": "mo --input_model model.onnx --log_level DEBUG",
+    "--silent": "mo --input_model model.onnx --silent",
+    "--progress": "mo --input_model model.onnx --progress",
+    "--stream_output": "mo --input_model model.onnx --stream_output > convert.log 2>&1",
+    "--debug": "mo --input_model model.onnx --debug",
+    "--input_proto": "mo --input_model net.caffemodel --input_proto deploy.prototxt",
+    "--mean_file": "mo --input_model net.caffemodel --mean_file mean.binaryproto",
+    "--mean_file_offsets": "mo --input_model net.caffemodel --mean_file mean.binaryproto --mean_file_offsets 16,16",
+    "--disable_omitting_optional": "mo --input_model net.caffemodel --disable_omitting_optional",
+    "--enable_flattening_nested_params": "mo --input_model net.caffemodel --enable_flattening_nested_params",
+    "--input_model_is_text": "mo --input_model graph.pbtxt --input_model_is_text",
+    "--saved_model_dir": "mo --saved_model_dir exported/",
+    "--saved_model_tags": "mo --saved_model_dir exported/ --saved_model_tags serve",
+    "--input_meta_graph": "mo --input_meta_graph model.ckpt.meta",
+    "--input_checkpoint": "mo --input_model graph.pb --input_checkpoint model.ckpt",
+    "--tensorboard_logdir": "mo --input_model graph.pb --tensorboard_logdir tb/",
+    "--input_symbol": "mo --input_model model-0000.params --input_symbol model-symbol.json",
+    "--nd_prefix_name": "mo --input_symbol model-symbol.json --nd_prefix_name model --pretrained_model_name base",
+    "--pretrained_model_name":
+        "mo --input_symbol model-symbol.json --nd_prefix_name model --pretrained_model_name base",
+    "--save_params_from_nd": "mo --input_symbol model-symbol.json --nd_prefix_name model --save_params_from_nd",
+    "--legacy_mxnet_model": "mo --input_model old-0000.params --legacy_mxnet_model",
+    "--enable_ssd_gluoncv": "mo --input_model ssd-0000.params --enable_ssd_gluoncv",
+    "--counts": "mo --input_model am.nnet --counts am.counts",
+    "--remove_output_softmax": "mo --input_model am.nnet --remove_output_softmax",
+    "--remove_memory": "mo --input_model am.nnet --remove_memory",
+}
 # Legacy flags that irforge does not do, with what to do instead.
 REJECTED = {
-    "--k": "Caffe's --k (CustomLayersMapping.xml) and the 'fallback to Caffe' mode are not supported: bring "
-           "unknown layers with --extensions instead.",
+    "--k": "Caffe's --k (CustomLayersMapping.xml) and the legacy 'fallback to Caffe' mode (running unknown "
+           "layers in an installed Caffe) are not supported: irforge converts without Caffe. Drop the flag; a net "
+           "with layers irforge does not know fails with one error that lists them all.",
     "--generate_deprecated_IR_V7": "IR v7 is not supported: irforge writes IR v11, which OpenVINO reads.",
 }
 GROUPS = {"model": "model", "output": "output files", "shape": "inputs, outputs and shapes",
@@ -93,7 +184,7 @@ def build_parser(prog: str) -> argparse.ArgumentParser:
         epilog="Example: mo --input_model resnet50.onnx --output_dir out --mean_values [123,117,104]")
     groups = {key: parser.add_argument_group(title) for key, title in GROUPS.items()}
     for group, flag, kwargs, help_text in FLAGS:
-        groups[group].add_argument(flag, help=help_text, **kwargs)
+        groups[group].add_argument(flag, *ALIASES.get(flag, ()), help=help_text.replace("%", "%%"), **kwargs)
     parser.add_argument("--version", action="version", version=f"irforge {_version()}")
     return parser
 
@@ -118,9 +209,8 @@ def run_convert(argv: list[str], prog: str) -> int:
     parser = build_parser(prog)
     args = parser.parse_args(argv)
     debug = bool(args.debug) and str(args.debug).lower() not in ("false", "0")
-    level = str(args.log_level).upper()
-    logging.basicConfig(level=getattr(logging, "WARNING" if level == "WARN" else level, logging.ERROR),
-                        format="[ %(levelname)s ] %(message)s")
+    silent = bool(args.silent) and str(args.silent).lower() not in ("false", "0")
+    _configure_logging("ERROR" if silent else str(args.log_level).upper())
     try:
         from irforge.convert import convert_options
         from irforge.ir.writer import save_model
@@ -134,12 +224,9 @@ def run_convert(argv: list[str], prog: str) -> int:
         xml, binp = save_model(graph, Path(options.output_dir) / f"{name}.xml", compress_to_fp16=options.fp16)
         seconds = time.perf_counter() - start
         if not options.silent:
-            n_ops = sum(1 for n in graph.nodes if n.op.TYPE not in ("Parameter", "Result", "Const"))
-            weights = sum(n.op.nbytes for n in graph.nodes if n.op.TYPE == "Const")  # type: ignore[attr-defined]
             print(f"[ SUCCESS ] XML file: {xml}")
             print(f"[ SUCCESS ] BIN file: {binp}")
-            print(f"[ SUCCESS ] {n_ops} ops, {weights / 1e6:.1f} MB of constants, "
-                  f"{len(graph.parameters)} input(s), {len(graph.results)} output(s), converted in {seconds:.2f} s")
+            print(f"[ SUCCESS ] {summary(graph)}, converted in {seconds:.2f} s")
         return 0
     except IrforgeError as e:
         print(f"[ ERROR ] {e}", file=sys.stderr)
@@ -157,11 +244,34 @@ def run_convert(argv: list[str], prog: str) -> int:
         return 2
 
 
+def _configure_logging(level: str) -> None:
+    """irforge's log records go to stderr as "[ LEVEL ] message" at the --log_level (the root logger is left to
+    the host program)."""
+    log = logging.getLogger("irforge")
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("[ %(levelname)s ] %(message)s"))
+    log.handlers = [handler]
+    log.setLevel(getattr(logging, "WARNING" if level == "WARN" else level, logging.ERROR))
+    log.propagate = False
+
+
+def summary(graph) -> str:
+    """ops, model parameters (elements of the constants) and their bytes, inputs and outputs."""
+    from irforge.core.graph import Constant
+    constants = [n.op for n in graph.nodes if isinstance(n.op, Constant)]
+    n_ops = sum(1 for n in graph.nodes if n.op.TYPE not in ("Parameter", "Result", "Const"))
+    elements = sum(int(np.prod(c.shape, dtype=np.int64)) for c in constants)
+    nbytes = sum(c.nbytes for c in constants)
+    return (f"{n_ops} ops, {elements / 1e6:.2f} M parameters ({nbytes / 1e6:.1f} MB), "
+            f"{len(graph.parameters)} input(s), {len(graph.results)} output(s)")
+
+
 def _default_name(options) -> str:
-    model = options.input_model or options.saved_model_dir or options.input_meta_graph or options.input_proto or "model"
+    model = (options.input_model or options.saved_model_dir or options.input_meta_graph or options.input_proto
+             or options.input_symbol or "model")
     stem = Path(str(model).rstrip("/\\")).name
     for suffix in (".onnx", ".pb", ".pbtxt", ".caffemodel", ".prototxt", ".params", ".nnet", ".mdl", ".raw",
-                   ".meta", ".json"):
+                   ".meta", "-symbol.json", ".json"):
         if stem.endswith(suffix):
             return stem[: -len(suffix)]
     return os.path.splitext(stem)[0] or "model"

@@ -42,6 +42,8 @@ class Output:
     info: TensorInfo
     names: set[str] = field(default_factory=set)  # framework tensor names; the IR port `names`
     uses: list[Use] = field(default_factory=list)
+    # Port <rt_info> attributes: name -> extra XML attributes, e.g. {"layout": {"layout": "[N,C,H,W]"}}.
+    rt_info: dict[str, dict[str, str]] = field(default_factory=dict)
 
     @property
     def element_type(self) -> ElementType:
@@ -246,7 +248,8 @@ class Graph:
             mapping[id(node)] = Node(node.op, [], [], node.name, node.origin, dict(node.rt_info))
         for node in self.nodes:
             twin = mapping[id(node)]
-            twin.outputs = [Output(twin, o.index, o.info, set(o.names)) for o in node.outputs]
+            twin.outputs = [Output(twin, o.index, o.info, set(o.names), rt_info=dict(o.rt_info))
+                            for o in node.outputs]
         for node in self.nodes:
             twin = mapping[id(node)]
             for i, x in enumerate(node.inputs):

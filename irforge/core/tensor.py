@@ -16,12 +16,30 @@ class FileSlice:
     """`nbytes` bytes at `offset` of `path`, already in the IR's storage layout (little-endian, packed sub-byte).
 
     Weights of big models are referenced this way so that conversion never holds them in memory: the IR writer
-    copies the byte range, and `array()` memory-maps it when a pass or the runtime needs the values.
+    copies the byte range in chunks (`chunks()`), and `buffer()` memory-maps it when a pass or the runtime needs
+    the values.
     """
 
     path: str
     offset: int
     nbytes: int
+
+    def chunks(self, size: int = 1 << 22):
+        """The bytes in pieces of at most `size`, read with pread: unlike a memory map, what was copied does not
+        stay resident, so writing a model's weights costs one chunk of memory, not the weights' size."""
+        fd = os.open(self.path, os.O_RDONLY)
+        try:
+            done = 0
+            while done < self.nbytes:
+                piece = os.pread(fd, min(size, self.nbytes - done), self.offset + done)
+                if not piece:
+                    from irforge.errors import InputError
+                    raise InputError(f"weights run past the end of the file (wanted {self.nbytes} bytes)",
+                                     path=self.path, offset=self.offset + done)
+                done += len(piece)
+                yield piece
+        finally:
+            os.close(fd)
 
     def buffer(self) -> memoryview:
         if self.nbytes == 0:

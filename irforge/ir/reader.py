@@ -159,6 +159,10 @@ class IRReader:
         for port, out in zip(elem.findall("output/port"), node.outputs):
             if port.get("names"):
                 out.names |= split_names(port.get("names", ""))
+            port_rt = port.find("rt_info")
+            if port_rt is not None and self.ir_version >= 11:  # e.g. a Parameter's layout
+                out.rt_info = {a.get("name", ""): {k: v for k, v in a.attrib.items() if k not in ("name", "version")}
+                               for a in port_rt.findall("attribute")}
         rt = elem.find("rt_info")
         if rt is not None and self.ir_version >= 11:
             node.rt_info = {a.get("name", ""): a.get("value", "") for a in rt.findall("attribute")}

@@ -31,12 +31,29 @@ class BinWriter:
         self.seen: dict[tuple[bytes, int], int] = {}
 
     def add(self, const: Constant) -> tuple[int, int]:
-        data = const.data.buffer() if isinstance(const.data, FileSlice) else pack(const.array(), const.element_type)
-        size = len(data) if not isinstance(data, memoryview) else data.nbytes
+        if isinstance(const.data, FileSlice):
+            return self._add_chunks(const.data.chunks(), const.data.nbytes)
+        data = pack(const.array(), const.element_type)
+        size = data.nbytes if isinstance(data, memoryview) else len(data)
         key = (hashlib.blake2b(data, digest_size=20).digest(), size)
         if key in self.seen:
             return self.seen[key], size
         self.stream.write(data)
+        self.seen[key] = self.offset
+        self.offset += size
+        return self.seen[key], size
+
+    def _add_chunks(self, chunks, size: int) -> tuple[int, int]:
+        """Stream a blob that lives in a file: write while hashing, and take it back if it was a duplicate."""
+        digest = hashlib.blake2b(digest_size=20)
+        for piece in chunks:
+            digest.update(piece)
+            self.stream.write(piece)
+        key = (digest.digest(), size)
+        if key in self.seen:
+            self.stream.seek(self.offset)
+            self.stream.truncate()
+            return self.seen[key], size
         self.seen[key] = self.offset
         self.offset += size
         return self.seen[key], size
@@ -122,6 +139,10 @@ def write_graph(graph: Graph, root: ET.Element, bins: BinWriter) -> None:
                     port_attrs["names"] = escape_names(out.names)
                 port = ET.SubElement(outputs, "port", port_attrs)
                 _dims(port, out.shape)
+                if out.rt_info:  # after the dims, as the OpenVINO serializer writes it (a Parameter's layout)
+                    port_rt = ET.SubElement(port, "rt_info")
+                    for key, attrs in sorted(out.rt_info.items()):
+                        ET.SubElement(port_rt, "attribute", {"name": key, "version": "0", **attrs})
                 port_id += 1
     # Edges name the producer's port id: its inputs come first, so output k is port len(inputs) + k.
     n_inputs = {ids[id(n)]: len(n.inputs) for n in layer_order(graph)}

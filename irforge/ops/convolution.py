@@ -93,7 +93,7 @@ class GroupConvolution(Convolution):
 
 
 def convolve(data: np.ndarray, filters: np.ndarray, op: Convolution, groups: int) -> np.ndarray:
-    """Direct convolution through a strided window view and one tensordot per group (im2col by numpy)."""
+    """Direct convolution through a strided window view: one tensordot, or one matmul batched over the groups."""
     kernel = filters.shape[2:]
     begin, end = resolve_pads(op.auto_pad, data.shape[2:], kernel, op.strides, op.dilations,  # type: ignore
                               op.pads_begin, op.pads_end)  # type: ignore[misc]
@@ -102,19 +102,35 @@ def convolve(data: np.ndarray, filters: np.ndarray, op: Convolution, groups: int
     padded = pad_spatial(data, begin, end)
     view = windows(padded, kernel, op.strides, op.dilations, out_spatial)  # [N, C, *S_out, *K]
     rank = len(kernel)
-    per_in = data.shape[1] // groups
-    per_out = filters.shape[0] // groups
     acc = np.float64 if data.dtype == np.float64 else np.float32 if data.dtype.kind == "f" else np.int64
-    parts = []
-    for g in range(groups):
-        v = view[:, g * per_in:(g + 1) * per_in]
-        w = filters[g * per_out:(g + 1) * per_out].astype(acc, copy=False)
+    if groups == 1:
         axes_v = [1] + list(range(2 + rank, 2 + 2 * rank))
         axes_w = list(range(1, 2 + rank))
-        out = np.tensordot(v.astype(acc, copy=False), w, axes=(axes_v, axes_w))  # [N, *S_out, O/G]
-        parts.append(out)
-    out = np.concatenate(parts, axis=-1) if groups > 1 else parts[0]
-    return np.moveaxis(out, -1, 1).astype(data.dtype, copy=False)
+        out = np.tensordot(view.astype(acc, copy=False), filters.astype(acc, copy=False),
+                           axes=(axes_v, axes_w))  # [N, *S_out, O]
+        return np.moveaxis(out, -1, 1).astype(data.dtype, copy=False)
+    n, channels = data.shape[:2]
+    per_in, per_out = channels // groups, filters.shape[0] // groups
+    if per_in == 1 and per_out == 1:
+        # Depthwise: one multiply-add over [N, C, *S_out] per kernel position, no im2col copy.
+        out = np.zeros((n, channels) + tuple(out_spatial), acc)
+        w = filters.astype(acc, copy=False).reshape((1, channels) + tuple(kernel))
+        for k in np.ndindex(*kernel):
+            out += view[(Ellipsis,) + k] * w[(slice(None), slice(None)) + k].reshape((1, channels) + (1,) * rank)
+        return out.astype(data.dtype, copy=False)
+    # Other grouped convolutions: one matmul batched over the groups, not a Python loop per group.
+    # cols[g, (n, *s), (c, *k)] @ w[g, (c, *k), o] -> [G, N * S, O/G]
+    k_size = int(np.prod(kernel, dtype=np.int64))
+    s_size = int(np.prod(out_spatial, dtype=np.int64))
+    grouped = view.reshape((n, groups, per_in) + tuple(out_spatial) + tuple(kernel))
+    order = [1, 0] + list(range(3, 3 + rank)) + [2] + list(range(3 + rank, 3 + 2 * rank))
+    cols = np.ascontiguousarray(grouped.transpose(order), dtype=acc).reshape(groups, n * s_size, per_in * k_size)
+    w = filters.astype(acc, copy=False).reshape(groups, per_out, per_in * k_size).transpose(0, 2, 1)
+    out = np.matmul(cols, w)  # [G, N * S, O/G]
+    out = out.reshape((groups, n) + tuple(out_spatial) + (per_out,))
+    out = np.moveaxis(out, -1, 1)  # [G, O/G, N, *S]
+    out = out.reshape((groups * per_out, n) + tuple(out_spatial))
+    return np.moveaxis(out, 0, 1).astype(data.dtype, copy=False)
 
 
 @dataclass(frozen=True)

@@ -73,7 +73,11 @@ LogicalXor = _binary("LogicalXor", np.logical_xor, True)
 
 @dataclass(frozen=True)
 class Divide(BinaryOp):
-    """opset1 Divide. Integer division floors when m_pythondiv is true (Python //), else truncates toward 0 (C)."""
+    """opset1 Divide. Integer division floors when m_pythondiv is true (Python //), else truncates toward 0 (C).
+
+    The spec's floor is what OpenVINO's own evaluate (constant folding) computes; the CPU plugin's integer kernel
+    ignores m_pythondiv and always truncates, so frontends that need floor division of run-time integer tensors
+    must not rely on m_pythondiv."""
 
     TYPE = "Divide"
     m_pythondiv: bool = True
@@ -82,9 +86,13 @@ class Divide(BinaryOp):
         if x.dtype.kind not in "iu":
             return np.divide(x, y)
         safe = np.where(y == 0, 1, y)
+        floor = np.floor_divide(x, safe)
         if self.m_pythondiv:
-            return np.floor_divide(x, safe)
-        return (np.trunc(x.astype(np.float64) / safe)).astype(x.dtype)
+            return floor
+        # Truncation in integers (a float64 detour loses int64 precision): floor + 1 where the signs differ
+        # and the division is not exact.
+        inexact = (x - floor * safe) != 0
+        return floor + (inexact & ((x < 0) != (safe < 0))).astype(x.dtype)
 
 
 # -- unary ----------------------------------------------------------------------------------------------------------

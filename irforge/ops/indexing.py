@@ -67,6 +67,16 @@ class StridedSlice(Op):
     shrink_axis_mask: tuple[int, ...] = ()
     ellipsis_mask: tuple[int, ...] = ()
 
+    def attributes(self) -> dict:
+        """The runtime requires every non-empty mask to be as long as begin_mask: write all five masks at one
+        length (missing bits are 0, so padding changes nothing)."""
+        attrs = Op.attributes(self)
+        names = ("begin_mask", "end_mask", "new_axis_mask", "shrink_axis_mask", "ellipsis_mask")
+        width = max(len(attrs[n]) for n in names)
+        for n in names:
+            attrs[n] = tuple(attrs[n]) + (0,) * (width - len(attrs[n]))
+        return attrs
+
     def _index(self, rank: int, begin: list[int], end: list[int], strides: list[int]) -> list:
         """The numpy index the masks describe: slices, None (new axis), ints (shrink), Ellipsis."""
         def bit(mask: tuple[int, ...], i: int) -> bool:

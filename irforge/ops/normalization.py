@@ -87,8 +87,9 @@ class LRN(Op):
     def evaluate(self, x, axes):
         ax = sorted(int(a) % x.ndim for a in axes.reshape(-1))
         sq = x.astype(np.float64) ** 2
-        half_lo = (self.size - 1) // 2
-        half_hi = self.size - 1 - half_lo
+        # The window spans (size - 1) // 2 on each side: an even size covers size - 1 elements (the spec and the
+        # runtime agree; ONNX's even-size window is asymmetric, and its translator handles that).
+        half_lo = half_hi = (self.size - 1) // 2
         acc = sq
         for a in ax:  # a box sum along each axis: the window is the product of the per-axis windows
             pad = [(0, 0)] * x.ndim
@@ -96,7 +97,8 @@ class LRN(Op):
             c = np.cumsum(np.pad(acc, pad), axis=a)
             c = np.concatenate([np.zeros_like(np.take(c, [0], axis=a)), c], axis=a)
             n = x.shape[a]
-            acc = np.take(c, np.arange(self.size, self.size + n), axis=a) - np.take(c, np.arange(n), axis=a)
+            width = half_lo + half_hi + 1
+            acc = np.take(c, np.arange(width, width + n), axis=a) - np.take(c, np.arange(n), axis=a)
         count = self.size ** len(ax)
         return [(x / (self.bias + self.alpha / count * acc) ** self.beta).astype(x.dtype)]
 

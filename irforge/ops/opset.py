@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import re
 
-from . import activation, convolution, elementwise, indexing, matmul, normalization, pooling, reduction, shape_ops
-from . import control_flow, interpolate, logic, misc, nms, recurrent, scatter, signal
+from . import activation, convolution, elementwise, indexing, matmul, normalization, pooling, recurrent, reduction, shape_ops
+from . import control_flow, detection, interpolate, logic, misc, movement, nms, roi, scatter, signal, state
 from .base import Constant, Op, Parameter, Result
 
 OPSET: tuple[type[Op], ...] = (
@@ -26,6 +26,10 @@ OPSET: tuple[type[Op], ...] = (
     *nms.OPS,
     *signal.OPS,
     *misc.OPS,
+    *state.OPS,
+    *detection.OPS,
+    *roi.OPS,
+    *movement.OPS,
 )
 
 # The IR reader's aliases (OpenVINO reads these type names as the same op).

@@ -35,9 +35,8 @@ class Reduce(Op):
         return et
 
     def evaluate(self, x: np.ndarray, axes: np.ndarray) -> list[np.ndarray]:
+        # Empty axes reduce nothing, but the op still applies elementwise (ReduceL1 of x is |x|).
         ax = tuple(sorted({int(a) % max(x.ndim, 1) for a in axes.reshape(-1)}))
-        if not ax:
-            return [x.copy()]
         with np.errstate(all="ignore"):
             out = self.reduce(x, ax)
         if self.keep_dims:
@@ -58,9 +57,10 @@ def _reduce(type_name: str, fn: Callable[[np.ndarray, tuple[int, ...]], np.ndarr
 
 
 def _mean(x: np.ndarray, axes: tuple[int, ...]) -> np.ndarray:
-    if x.dtype.kind in "iu":  # integer mean truncates, as the runtime computes it
-        count = int(np.prod([x.shape[a] for a in axes]))
-        return np.sum(x, axis=axes) // max(count, 1)
+    if x.dtype.kind in "iu":  # integer mean truncates toward zero, as the runtime computes it
+        count = max(int(np.prod([x.shape[a] for a in axes])), 1)
+        total = np.sum(x, axis=axes, dtype=np.int64)
+        return np.sign(total) * (np.abs(total) // count)
     return np.mean(x, axis=axes, dtype=np.float64 if x.dtype == np.float64 else np.float32)
 
 

@@ -41,15 +41,18 @@ class Reshape(Op):
             raise ValueError(f"target shape {dims} has more than one -1")
         if -1 in dims:
             k = dims.index(-1)
-            known = 1
+            # Input dims that a special-zero copies to the output cancel out, so [?, 3, 4] -> [0, -1] gives [?, 12].
+            copied = {i for i, d in enumerate(dims) if d == 0 and self.special_zero}
+            known: Dim = 1
             for i, d in enumerate(out):
-                if i != k:
-                    known = dim_mul(known, d)  # type: ignore[assignment]
-            total = _numel(x.shape)
-            if isinstance(total, int) and isinstance(known, int):
-                if known == 0 or total % known:
+                if i != k and i not in copied:
+                    known = dim_mul(known, d)
+            rest = None if x.rank is None else _numel(PartialShape(
+                [d for i, d in enumerate(x.shape) if i not in copied]))
+            if isinstance(rest, int) and isinstance(known, int):
+                if known == 0 or rest % known:
                     raise ValueError(f"cannot reshape [{x.shape}] to {dims}")
-                out[k] = total // known
+                out[k] = rest // known
         else:
             total, want = _numel(x.shape), _numel(PartialShape(out))
             if isinstance(total, int) and isinstance(want, int) and total != want:

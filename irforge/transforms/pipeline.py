@@ -7,9 +7,12 @@ from functools import partial
 from typing import Callable
 
 from irforge.core.graph import Graph
-from irforge.errors import InternalError, IrforgeError
+from irforge.errors import InternalError, IrforgeError, OptionError
 from irforge.options import ConversionOptions
 
+from .apply_input_params import apply_input_params, require_static_inputs
+from .compress_to_fp16 import compress_to_fp16
+from .cut_graph import cut_graph
 from .eliminate_identities import eliminate_identities
 from .fold_constants import fold_constants
 from .remove_dead_nodes import remove_dead_nodes
@@ -37,14 +40,48 @@ CLEANUP: tuple[Pass, ...] = (
 )
 
 
+# Flags irforge parses but has no feature for yet: option -> why. They are rejected rather than ignored. Delete an
+# entry when the pass that honours the flag lands (the fusing flags: helper `transforms`' optimization passes).
+NOT_IMPLEMENTED = {
+    "disable_fusing": "irforge fuses no linear operations yet, so there is nothing to disable",
+    "disable_gfusing": "irforge fuses no grouped convolutions yet, so there is nothing to disable",
+    "disable_resnet_optimization": "irforge has no ResNet stride optimization yet, so there is nothing to disable",
+    "finegrain_fusing": "irforge fuses nothing yet, so there is nothing to keep out of fusing",
+    "transform": "neither LowLatency2 nor MakeStateful exists in irforge; apply them with the OpenVINO API on the "
+                 "converted IR",
+    "extensions": "unsupported ops are reported by name; they cannot be brought in yet",
+    "transformations_config": "sub-graph replacement configurations are not read",
+    "disable_weights_compression": "irforge does not compress quantized weights, so there is nothing to disable",
+}
+
+
+def check_options(options: ConversionOptions) -> None:
+    """Reject the flags whose feature is missing (called before the model is read)."""
+    for flag, message in NOT_IMPLEMENTED.items():
+        if getattr(options, flag):
+            raise OptionError(f"--{flag}", getattr(options, flag), f"no --{flag} (drop the flag)",
+                              reason=f"not implemented yet: {message}")
+
+
 def conversion_passes(options: ConversionOptions) -> tuple[Pass, ...]:
     """The pipeline for these options."""
+    check_options(options)
     fold = partial(fold_constants, keep_shape_ops=options.keep_shape_ops)
     passes: tuple[Pass, ...] = (
+        partial(cut_graph, options=options),           # first: --input / --output name points of the graph as
+                                                       # translated, before anything renames or folds them
+        partial(apply_input_params, options=options),  # layouts and mean/scale on the final inputs (after the cut)
+    )
+    if options.static_shape:
+        passes += (partial(require_static_inputs, options=options),)  # before folding the shape computations
+    passes += (
         remove_dead_nodes,      # before folding: never evaluate what no output needs
-        fold,                   # frontends leave Const -> Reshape/Transpose chains on weights
+        fold,                   # frontends leave Const -> Reshape/Transpose chains on weights; keep_shape_ops
+                                # keeps ShapeOf sub-graphs so the IR stays reshape-able
     )
     passes += CLEANUP
+    if options.fp16:
+        passes += (compress_to_fp16,)  # last: every other pass must see f32 Constants, not Convert(f16) chains
     return passes
 
 

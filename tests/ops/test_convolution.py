@@ -85,3 +85,17 @@ def test_dynamic_spatial_dims_stay_dynamic():
     w = g.constant(np.zeros((4, 3, 3, 3), np.float32))
     y = g.out(ops.Convolution((2, 2), (1, 1), (1, 1), (1, 1)), x, w)
     assert str(y.shape) == "?,4,4..32,4"
+
+
+@pytest.mark.parametrize("rank,w_shape,dil", [
+    (1, (4, 1, 1, 3), (2,)),          # depthwise 1-D, dilated
+    (2, (4, 2, 1, 3, 3), (1, 2)),     # channel multiplier 2 (per group: 1 in, 2 out)
+    (2, (2, 3, 2, 1, 2), (1, 1)),     # 2 groups of 2 in, 3 out
+    (3, (4, 1, 1, 2, 2, 2), (1, 1, 1)),
+])
+def test_group_convolution_batched_layouts(tmp_path, rank, w_shape, dil):
+    """Batch 2 and the group layouts the fast paths treat differently (depthwise vs batched matmul)."""
+    x = rng.standard_normal((2, 4) + (6,) * rank).astype(np.float32)
+    w = rng.standard_normal(w_shape).astype(np.float32)
+    op = ops.GroupConvolution((1,) * rank, (1,) * rank, (0,) * rank, dil)
+    check_op_against_openvino(op, [x, w], tmp_path, constant=[False, True], rtol=1e-4, atol=1e-4)

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from irforge.core.graph import Graph
 from irforge.errors import InputError
-from irforge.frontends.base import overrides_from_options
+from irforge.frontends.base import overrides_from_options, progress_reporter
 from irforge.options import ConversionOptions
 
 from .loader import OnnxFrontend
@@ -27,5 +27,6 @@ def load(options: ConversionOptions) -> Graph:
     if not options.input_model:
         raise InputError("no --input_model given")
     frontend = OnnxFrontend()
-    model = frontend.read(options.input_model)
-    return frontend.convert(model, overrides_from_options(options), options.input_model)
+    model, weight_slices = frontend.read(options.input_model)
+    return frontend.convert(model, overrides_from_options(options), options.input_model,
+                            weight_slices=weight_slices, progress=progress_reporter(options))

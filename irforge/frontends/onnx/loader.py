@@ -22,6 +22,7 @@ from irforge.frontends.base import InputOverrides, make_input
 from . import functions
 from .node import OnnxNode, element_type
 from .table import OP_TABLE, Translator
+from .wire import read_without_weights
 
 DEFAULT_DOMAINS = ("", "ai.onnx")
 
@@ -37,6 +38,7 @@ class Scope:
     captured: list[tuple[Output, Output]] = field(default_factory=list)  # (outer value, body Parameter)
     pending_initializers: dict[str, onnx.TensorProto] = field(default_factory=dict)
     base_dir: str = ""
+    weight_slices: dict[str, FileSlice] = field(default_factory=dict)  # raw_data left in the model file
     inline: bool = False  # a branch translated into its parent's graph (If with a known condition): no captures
 
     def lookup(self, name: str) -> Output | None:
@@ -44,7 +46,7 @@ class Scope:
             return self.tensors[name]
         if name in self.pending_initializers:
             self.tensors[name] = initializer_constant(self.graph, self.pending_initializers.pop(name),
-                                                      self.base_dir)
+                                                      self.base_dir, self.weight_slices.get(name))
             return self.tensors[name]
         if self.parent is None:
             return None
@@ -64,11 +66,20 @@ class Scope:
         return inner
 
 
-def initializer_constant(graph: Graph, t: onnx.TensorProto, base_dir: str) -> Output:
+def initializer_constant(graph: Graph, t: onnx.TensorProto, base_dir: str,
+                         in_file: FileSlice | None = None) -> Output:
+    """An initializer as a Constant; its bytes stay in the model file (in_file) or the external data file."""
     et = element_type(t.data_type, t.name)
     shape = tuple(int(d) for d in t.dims)
     location = {e.key: e.value for e in t.external_data} if t.data_location == onnx.TensorProto.EXTERNAL else None
-    if location is not None:
+    if in_file is not None:
+        from irforge.core.tensor import storage_nbytes
+        if in_file.nbytes != storage_nbytes(et, int(np.prod(shape, dtype=np.int64))):
+            raise InputError(f"initializer '{t.name}' holds {in_file.nbytes} bytes, its shape {list(shape)} "
+                             f"of {et.value} needs {storage_nbytes(et, int(np.prod(shape, dtype=np.int64)))}",
+                             path=in_file.path, offset=in_file.offset)
+        out = graph.constant_from_file(in_file, et, shape, name=t.name)
+    elif location is not None:
         path = os.path.join(base_dir, location["location"])
         if not os.path.exists(path):
             raise InputError(f"initializer '{t.name}' refers to external data that is missing", path=path)
@@ -263,11 +274,12 @@ class OnnxFrontend:
     def accepts(self, path: str) -> bool:
         return path.lower().endswith(".onnx")
 
-    def read(self, path: str) -> onnx.ModelProto:
+    def read(self, path: str) -> tuple[onnx.ModelProto, dict[str, FileSlice]]:
+        """The model without its weights' bytes, and where those bytes lie in the file (see wire.py)."""
         if not os.path.exists(path):
             raise InputError("the model file does not exist", path=path)
         try:
-            return onnx.load(path, load_external_data=False)
+            return read_without_weights(path)
         except (DecodeError, RuntimeWarning, ValueError) as e:
             raise InputError(f"not a valid ONNX model ({type(e).__name__}: {str(e)[:120]})", path=path) from None
         except OSError as e:
@@ -285,14 +297,16 @@ class OnnxFrontend:
             raise UnsupportedOps("ONNX", missing)
 
     def convert(self, model: onnx.ModelProto, overrides: InputOverrides, path: str | None = None,
-                progress: Callable[[int, int], None] | None = None) -> Graph:
+                progress: Callable[[int, int], None] | None = None,
+                weight_slices: dict[str, FileSlice] | None = None) -> Graph:
         versions = opset_versions(model)
         self.check_supported(model, versions)
         name = Path(path).stem if path else (model.graph.name or "model")
         graph = Graph(name)
         base_dir = os.path.dirname(os.path.abspath(path)) if path else ""
         initializers = {t.name: t for t in model.graph.initializer}
-        scope = Scope(graph, base_dir=base_dir, pending_initializers=dict(initializers))
+        scope = Scope(graph, base_dir=base_dir, pending_initializers=dict(initializers),
+                      weight_slices=weight_slices or {})
         position = 0
         for vi in model.graph.input:
             if vi.name in initializers:  # IR < 4 lists initializers as inputs too: they stay constants

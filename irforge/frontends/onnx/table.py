@@ -81,6 +81,7 @@ OP_TABLE: dict[str, dict[int, Translator]] = {
     "GlobalMaxPool":      {1: nn.global_max_pool},
     "BatchNormalization": {1: nn.batch_normalization},
     "LRN":                {1: nn.lrn},
+    "LayerNormalization": {17: nn.layer_normalization},
     "Gemm":               {1: nn.gemm},
     "MatMul":             {1: nn.matmul},
     # -- reductions --------------------------------------------------------------------------------------------

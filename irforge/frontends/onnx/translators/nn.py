@@ -144,8 +144,39 @@ def lrn(n: OnnxNode) -> list[Output]:
     size = n.attr("size")
     if size is None:
         raise n.error("size is required")
-    return [n.out(ops.LRN(alpha=float(n.attr("alpha", 1e-4)), beta=float(n.attr("beta", 0.75)),
-                          bias=float(n.attr("bias", 1.0)), size=int(size)), n.input(0), n.const(i64([1])))]
+    alpha, beta, bias = float(n.attr("alpha", 1e-4)), float(n.attr("beta", 0.75)), float(n.attr("bias", 1.0))
+    x = n.input(0)
+    if int(size) % 2 == 0:
+        return [_lrn_even_size(n, x, int(size), alpha, beta, bias)]
+    if bias > 0 and bias != int(bias):
+        # The CPU plugin truncates LRN's bias to an integer (1.5 acts as 1). Scale it out instead:
+        # x / (b + a s)^beta = b^-beta * x / (1 + (a / b) s)^beta.
+        y = n.out(ops.LRN(alpha=alpha / bias, beta=beta, bias=1.0, size=int(size)), x, n.const(i64([1])))
+        return [n.out(ops.Multiply(), y, n.const(np.array(bias ** -beta, x.element_type.numpy)))]
+    return [n.out(ops.LRN(alpha=alpha, beta=beta, bias=bias, size=int(size)), x, n.const(i64([1])))]
+
+
+def _lrn_even_size(n: OnnxNode, x: Output, size: int, alpha: float, beta: float, bias: float) -> Output:
+    """ONNX sums channels c - floor((size-1)/2) .. c + ceil((size-1)/2): for an even size one more channel after
+    c than before, where OpenVINO's LRN is symmetric. The channel window sum is then a convolution of x^2 (with a
+    unit axis in front) by ones of shape [size, 1, ...], padded (lo, hi) on the channel axis."""
+    rank = x.shape.rank
+    if rank is None or rank < 3:
+        raise n.error("LRN with an even size needs an input of known rank >= 3")
+    if not isinstance(x.shape[1], int):
+        raise n.error("LRN with an even size needs a known channel count")
+    lo, hi = (size - 1) // 2, size // 2
+    square = n.out(ops.Multiply(), x, x)
+    stacked = n.out(ops.Unsqueeze(), square, n.const(i64([1])))             # [N, 1, C, *S]
+    spatial = rank - 1
+    ones = n.const(np.ones((1, 1, size) + (1,) * (spatial - 1), x.element_type.numpy))
+    window = n.out(ops.Convolution(strides=(1,) * spatial, pads_begin=(lo,) + (0,) * (spatial - 1),
+                                   pads_end=(hi,) + (0,) * (spatial - 1), dilations=(1,) * spatial),
+                   stacked, ones)
+    window = n.out(ops.Squeeze(), window, n.const(i64([1])))
+    scaled = n.out(ops.Add(), n.out(ops.Multiply(), window, n.const(np.array(alpha / size, x.element_type.numpy))),
+                   n.const(np.array(bias, x.element_type.numpy)))
+    return n.out(ops.Divide(), x, n.out(ops.Power(), scaled, n.const(np.array(beta, x.element_type.numpy))))
 
 
 def gemm(n: OnnxNode) -> list[Output]:
@@ -191,3 +222,34 @@ def _softmax_like(op_class):
 
 softmax = _softmax_like(ops.Softmax)
 log_softmax = _softmax_like(ops.LogSoftmax)
+
+
+def layer_normalization(n: OnnxNode) -> list[Output]:
+    """LayerNormalization-17 (OpenVINO has no LayerNorm op): MVN over the axes from `axis` to the last, with eps
+    inside the sqrt, then * scale + bias (both broadcast numpy-style over the trailing dims).
+    The optional Mean / InvStdDev outputs are computed when a node reads them."""
+    x, scale = n.input(0), n.input(1)
+    rank = x.shape.rank
+    if rank is None:
+        raise n.error("LayerNormalization needs an input of known rank")
+    axis = int(n.attr("axis", -1))
+    axis = axis + rank if axis < 0 else axis
+    if not 0 <= axis < rank:
+        raise n.error(f"axis {n.attr('axis', -1)} is out of range for rank {rank}")
+    eps = float(n.attr("epsilon", 1e-5))
+    axes = n.const(i64(list(range(axis, rank))))
+    y = n.out(ops.MVN(normalize_variance=True, eps=eps, eps_mode="inside_sqrt"), x, axes)
+    y = n.out(ops.Multiply(), y, scale)
+    bias = n.optional(2)
+    if bias is not None:
+        y = n.out(ops.Add(), y, bias)
+    outs = [y]
+    if n.output_used(1) or n.output_used(2):
+        mean = n.out(ops.ReduceMean(keep_dims=True), x, axes)
+        centered = n.out(ops.Subtract(), x, mean)
+        var = n.out(ops.ReduceMean(keep_dims=True), n.out(ops.Multiply(), centered, centered), axes)
+        eps_c = n.const(np.array(eps, x.element_type.numpy))
+        inv_std = n.out(ops.Divide(), n.const(np.array(1, x.element_type.numpy)),
+                        n.out(ops.Sqrt(), n.out(ops.Add(), var, eps_c)))
+        outs += [mean, inv_std]
+    return outs

@@ -1,0 +1,1 @@
+"""MXNet op translators, grouped by family; table.py lists which op each one converts."""
