@@ -161,6 +161,7 @@ OP_TABLE: dict[str, dict[int, Translator]] = {
     "Unique":             {11: indexing.unique},
     "ReverseSequence":    {10: indexing.reverse_sequence},
     "TensorScatter":      {24: indexing.tensor_scatter},
+    "MaxUnpool":          {9: indexing.max_unpool},
     # -- linear algebra (translators/linalg.py) ---------------------------------------------------------------
     "Einsum":             {12: linalg.einsum},
     "Det":                {11: linalg.det},
@@ -185,6 +186,7 @@ OP_TABLE: dict[str, dict[int, Translator]] = {
     "SpaceToDepth":       {1: spatial.space_to_depth},
     "GridSample":         {16: spatial.grid_sample},
     "Col2Im":             {18: spatial.col2im},
+    "DeformConv":         {19: spatial.deform_conv},
     # -- quantization (translators/quantization.py) -----------------------------------------------------------
     "QuantizeLinear":     {10: quantization.quantize_linear},
     "DequantizeLinear":   {10: quantization.dequantize_linear},
