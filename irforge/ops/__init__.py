@@ -16,6 +16,7 @@ from .movement import *  # noqa: F401,F403
 from .normalization import *  # noqa: F401,F403
 from .opset import OPSET, find_op  # noqa: F401
 from .pooling import *  # noqa: F401,F403
+from .quantization import *  # noqa: F401,F403
 from .recurrent import *  # noqa: F401,F403
 from .reduction import *  # noqa: F401,F403
 from .roi import *  # noqa: F401,F403

@@ -4,7 +4,7 @@ from __future__ import annotations
 import re
 
 from . import activation, convolution, elementwise, indexing, matmul, normalization, pooling, recurrent, reduction, shape_ops
-from . import control_flow, detection, interpolate, logic, misc, movement, nms, roi, scatter, signal, state
+from . import control_flow, detection, interpolate, logic, misc, movement, nms, quantization, roi, scatter, signal, state
 from .base import Constant, Op, Parameter, Result
 
 OPSET: tuple[type[Op], ...] = (
@@ -22,6 +22,7 @@ OPSET: tuple[type[Op], ...] = (
     *scatter.OPS,
     *interpolate.OPS,
     *control_flow.OPS,
+    *quantization.OPS,
     *recurrent.OPS,
     *nms.OPS,
     *signal.OPS,

@@ -11,6 +11,7 @@ from irforge.errors import InternalError, IrforgeError, OptionError
 from irforge.options import ConversionOptions
 
 from .apply_input_params import apply_input_params, require_static_inputs
+from .compress_quantized_weights import compress_quantized_weights
 from .compress_to_fp16 import compress_to_fp16
 from .cut_graph import cut_graph
 from .eliminate_identities import eliminate_identities
@@ -51,7 +52,6 @@ NOT_IMPLEMENTED = {
                  "converted IR",
     "extensions": "unsupported ops are reported by name; they cannot be brought in yet",
     "transformations_config": "sub-graph replacement configurations are not read",
-    "disable_weights_compression": "irforge does not compress quantized weights, so there is nothing to disable",
 }
 
 
@@ -80,6 +80,9 @@ def conversion_passes(options: ConversionOptions) -> tuple[Pass, ...]:
                                 # keeps ShapeOf sub-graphs so the IR stays reshape-able
     )
     passes += CLEANUP
+    if not options.disable_weights_compression:
+        passes += (compress_quantized_weights,   # after folding and fusing, which see the f32 weights under their
+                   remove_dead_nodes)            # FakeQuantize; the integer chains it leaves are never re-folded
     if options.fp16:
         passes += (compress_to_fp16,)  # last: every other pass must see f32 Constants, not Convert(f16) chains
     return passes
