@@ -146,6 +146,8 @@ OP_TABLE: dict[str, dict[int, Translator]] = {
     "HannWindow":         {17: structured.hann_window},
     "HammingWindow":      {17: structured.hamming_window},
     "BlackmanWindow":     {17: structured.blackman_window},
+    "OptionalHasElement": {15: structured.optional_has_element},
+    "OptionalGetElement": {15: structured.optional_get_element},
     # -- data-dependent indexing (translators/indexing.py) ----------------------------------------------------
     "GatherElements":     {11: indexing.gather_elements},
     "GatherND":           {11: indexing.gather_nd},
