@@ -3,6 +3,7 @@ from .activation import *  # noqa: F401,F403
 from .base import AutoPad, Constant, Op, Parameter, Result, RoundingType, TensorInfo  # noqa: F401
 from .control_flow import *  # noqa: F401,F403
 from .convolution import *  # noqa: F401,F403
+from .ctc import *  # noqa: F401,F403
 from .detection import *  # noqa: F401,F403
 from .elementwise import *  # noqa: F401,F403
 from .indexing import *  # noqa: F401,F403
@@ -22,4 +23,5 @@ from .reduction import *  # noqa: F401,F403
 from .roi import *  # noqa: F401,F403
 from .shape_ops import *  # noqa: F401,F403
 from .signal import *  # noqa: F401,F403
+from .space_batch import *  # noqa: F401,F403
 from .state import *  # noqa: F401,F403

@@ -5,6 +5,7 @@ import re
 
 from . import activation, convolution, elementwise, indexing, matmul, normalization, pooling, recurrent, reduction, shape_ops
 from . import control_flow, detection, interpolate, logic, misc, movement, nms, quantization, roi, scatter, signal, state
+from . import ctc, space_batch
 from .base import Constant, Op, Parameter, Result
 
 OPSET: tuple[type[Op], ...] = (
@@ -28,6 +29,8 @@ OPSET: tuple[type[Op], ...] = (
     *signal.OPS,
     *misc.OPS,
     *state.OPS,
+    *space_batch.OPS,
+    *ctc.OPS,
     *detection.OPS,
     *roi.OPS,
     *movement.OPS,

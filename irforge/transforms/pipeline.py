@@ -17,6 +17,7 @@ from .cut_graph import cut_graph
 from .eliminate_identities import eliminate_identities
 from .fold_constants import fold_constants
 from .remove_dead_nodes import remove_dead_nodes
+from .sink_transposes import sink_transposes
 
 Pass = Callable[[Graph], int]
 
@@ -78,6 +79,7 @@ def conversion_passes(options: ConversionOptions) -> tuple[Pass, ...]:
         remove_dead_nodes,      # before folding: never evaluate what no output needs
         fold,                   # frontends leave Const -> Reshape/Transpose chains on weights; keep_shape_ops
                                 # keeps ShapeOf sub-graphs so the IR stays reshape-able
+        sink_transposes,        # after folding (constants are Constants): cancels the NHWC<->NCHW pairs
     )
     passes += CLEANUP
     if not options.disable_weights_compression:

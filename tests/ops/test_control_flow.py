@@ -140,3 +140,36 @@ def test_reads_openvino_written_loop_and_if(tmp_path):
         ours = run_reference(str(xml), feeds)
         for a, b in zip(ours, expected):
             assert_close(a, b, what=f"reference runtime on OpenVINO's IR (limit {lim})")
+
+
+# Cases from the TensorFlow helper's minimal control flow tests (a condition computed from the carried value,
+# the iteration counter as the last body Parameter, zero iterations with an empty concatenation).
+def _acc_loop_body() -> Graph:
+    """acc' = acc + x * i; cond' = max(acc') < limit; also emits acc' each iteration."""
+    body = Graph("body")
+    acc = body.parameter("acc", ET.f32, PartialShape([2]))
+    x = body.parameter("x", ET.f32, PartialShape([2]))
+    limit = body.parameter("limit", ET.f32, PartialShape([]))
+    i = body.parameter("i", ET.i64, PartialShape([]))
+    step = body.out(ops.Multiply(), x, body.out(ops.Convert(destination_type=ET.f32), i))
+    new = body.out(ops.Add(), acc, step)
+    body.result(new, "acc_out")
+    body.result(body.out(ops.Less(), body.out(ops.ReduceMax(), new, body.constant(i64([0]))), limit), "cond")
+    body.result(body.out(ops.Unsqueeze(), new, body.constant(i64([0]))), "each")
+    return body
+
+
+@pytest.mark.parametrize("trip,limit,start", [(10, 100.0, True), (3, 100.0, True), (10, 4.0, True),
+                                              (-1, 30.0, True), (10, 100.0, False)])
+def test_loop_condition_from_carried_value(tmp_path, trip, limit, start):
+    op = ops.Loop(_acc_loop_body(),
+                  (InputMap(2, 0), InputMap(3, 1), InputMap(4, 2), InputMap(-1, 3, purpose="current_iteration")),
+                  (OutputMap(0, 0), OutputMap(1, 2, Slicing(0)),
+                   OutputMap(-1, 1, purpose="execution_condition")),
+                  (BackEdge(0, 0),))
+    inputs = [i64(trip), np.array(start), np.array([1.0, 2.0], f32), np.array([0.5, 1.5], f32),
+              np.array(limit, f32)]
+    ours = check(op, inputs, tmp_path, constant=[True, False, False, False, False])
+    if not start:  # zero iterations: the carried value is the initial one, the concatenation is empty
+        np.testing.assert_array_equal(ours[0], inputs[2])
+        assert ours[1].shape == (0, 2)
