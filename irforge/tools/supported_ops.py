@@ -21,6 +21,7 @@ SECTIONS: dict[str, str] = {
     "onnx": "irforge.frontends.onnx.docs:section",
     "caffe": "irforge.frontends.caffe.docs:section",
     "kaldi": "irforge.frontends.kaldi.table:supported_ops_markdown",
+    "tf": "irforge.frontends.tensorflow.docs:section",
 }
 HEADER = ("# Supported operations\n\nPer framework: every operator or layer, whether and how irforge converts it, "
           "and the OpenVINO ops it becomes. Generated: `python -m irforge.tools.supported_ops` "
