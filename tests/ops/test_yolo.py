@@ -1,7 +1,8 @@
-"""RegionYolo and ReorgYolo against the real OpenVINO runtime, and against Darknet's own loops in numpy."""
+"""RegionYolo and ReorgYolo against the real OpenVINO runtime, and against Darknet's own loops (tests/darknet.py)."""
 import numpy as np
 import pytest
 
+import darknet
 from irforge import ops
 from oracles import check_op_against_openvino
 
@@ -9,42 +10,11 @@ rng = np.random.default_rng(41)
 f32 = np.float32
 
 
-def darknet_reorg(x: np.ndarray, stride: int) -> np.ndarray:
-    """Darknet's reorg_cpu with forward = 0 (what YOLO v2's reorg layer runs), loop for loop."""
-    n, c, h, w = x.shape
-    out_c = c // (stride * stride)
-    flat_in, flat_out = x.reshape(-1), np.empty(x.size, x.dtype)
-    for b in range(n):
-        for k in range(c):
-            for j in range(h):
-                for i in range(w):
-                    in_index = i + w * (j + h * (k + c * b))
-                    c2 = k % out_c
-                    offset = k // out_c
-                    w2 = i * stride + offset % stride
-                    h2 = j * stride + offset // stride
-                    out_index = w2 + w * stride * (h2 + h * stride * (c2 + out_c * b))
-                    flat_out[in_index] = flat_in[out_index]
-    return flat_out.reshape(n, c * stride * stride, h // stride, w // stride)
-
-
-def region(x, coords, classes, regions, softmax):
-    """YOLO's region / yolo layer: sigmoid on x, y, objectness; softmax (v2) or sigmoid (v3) on the classes."""
-    n, _, h, w = x.shape
-    y = x.astype(np.float64).reshape(n, regions, coords + 1 + classes, h, w).copy()
-    sig = lambda v: 1 / (1 + np.exp(-v))  # noqa: E731
-    y[:, :, :2] = sig(y[:, :, :2])
-    y[:, :, coords] = sig(y[:, :, coords])
-    cls = y[:, :, coords + 1:]
-    y[:, :, coords + 1:] = np.exp(cls) / np.exp(cls).sum(axis=2, keepdims=True) if softmax else sig(cls)
-    return y
-
-
 @pytest.mark.parametrize("shape,stride", [((1, 8, 4, 6), 2), ((2, 18, 6, 3), 3), ((1, 4, 2, 2), 1)])
 def test_reorg_yolo(tmp_path, shape, stride):
     x = rng.standard_normal(shape).astype(f32)
     ours = check_op_against_openvino(ops.ReorgYolo(stride=(stride, stride)), [x], tmp_path)
-    np.testing.assert_array_equal(ours[0], darknet_reorg(x, stride))
+    np.testing.assert_array_equal(ours[0], darknet.reorg(x, stride))
 
 
 @pytest.mark.parametrize("axis,end_axis,batch", [(1, 3, 2), (1, -1, 1), (2, 3, 1), (0, 1, 2)])
@@ -55,8 +25,8 @@ def test_region_yolo_v2(tmp_path, axis, end_axis, batch):
     op = ops.RegionYolo(coords=coords, classes=classes, num=num, do_softmax=True, axis=axis, end_axis=end_axis,
                         anchors=(1.08, 1.19, 3.42, 4.41))
     ours = check_op_against_openvino(op, [x], tmp_path, rtol=1e-5, atol=1e-6)
-    np.testing.assert_allclose(ours[0].reshape(-1), region(x, coords, classes, num, True).reshape(-1), rtol=1e-5,
-                               atol=1e-6)
+    expected = darknet.region(x, coords, classes, num, True)
+    np.testing.assert_allclose(ours[0].reshape(-1), expected.reshape(-1), rtol=1e-5, atol=1e-6)
 
 
 def test_region_yolo_v3(tmp_path):
@@ -66,7 +36,7 @@ def test_region_yolo_v3(tmp_path):
     op = ops.RegionYolo(coords=coords, classes=classes, num=9, do_softmax=False, mask=mask, axis=1, end_axis=3,
                         anchors=tuple(float(v) for v in range(1, 19)))
     ours = check_op_against_openvino(op, [x], tmp_path, rtol=1e-5, atol=1e-6)
-    np.testing.assert_allclose(ours[0], region(x, coords, classes, len(mask), False).reshape(x.shape), rtol=1e-5,
+    np.testing.assert_allclose(ours[0], darknet.region(x, coords, classes, len(mask), False), rtol=1e-5,
                                atol=1e-6)
 
 

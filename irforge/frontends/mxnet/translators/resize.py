@@ -1,12 +1,13 @@
-"""BilinearResize2D as two constant interpolation matrices (rows, then columns): exact separable bilinear
-resizing with MatMul, for static spatial sizes."""
+"""BilinearResize2D: MXNet's rule written down as one interpolation matrix per axis, built by
+frontends.resampling as one Interpolate (linear_onnx) whenever that computes the same weights, else as MatMuls.
+Static spatial sizes."""
 from __future__ import annotations
 
 import numpy as np
 
-from irforge import ops
 from irforge.core.graph import Output
 
+from ...resampling import resize_2d
 from ..node import MxNode
 
 
@@ -47,7 +48,4 @@ def bilinear_resize(n: MxNode) -> list[Output]:
     else:
         raise n.error(f"mode {mode} is not supported (size, like)")
     align = n.bool("align_corners", True)
-    rows = n.const(interpolation_matrix(h_in, h_out, align))                    # [Ho, H]
-    cols = n.const(interpolation_matrix(w_in, w_out, align))                    # [Wo, W]
-    y = n.out(ops.MatMul(), rows, x)                                             # [N, C, Ho, W]
-    return [n.out(ops.MatMul(transpose_b=True), y, cols)]                        # [N, C, Ho, Wo]
+    return [resize_2d(n, x, interpolation_matrix(h_in, h_out, align), interpolation_matrix(w_in, w_out, align))]
