@@ -28,7 +28,7 @@ def interpolation_matrix(size_in: int, size_out: int, align_corners: bool) -> np
 
 
 def bilinear_resize(n: MxNode) -> list[Output]:
-    """mode size (height/width or scale_height/scale_width) or like; align_corners."""
+    """mode size (height/width or scale_height/scale_width) or like; align_corners. One Interpolate-11."""
     x = n.input(0)
     if x.shape.rank != 4 or not all(isinstance(d, int) for d in x.shape.dims[2:]):  # type: ignore[index]
         raise n.error("BilinearResize2D needs [N, C, H, W] with known H and W: give --input_shape")
