@@ -55,8 +55,8 @@ def _one_hot(matrix: np.ndarray) -> bool:
     return bool(np.all((matrix == 0) | (matrix == 1)) and np.all(matrix.sum(axis=1) == 1))
 
 
-def interpolate_for(rows: np.ndarray, cols: np.ndarray) -> ops.Interpolate11 | None:
-    """The Interpolate-11 (sizes mode, two axes) whose weights are `rows` and `cols`, or None."""
+def interpolate_for(rows: np.ndarray, cols: np.ndarray, rank: int = 4) -> ops.Interpolate11 | None:
+    """The Interpolate-11 (sizes mode, the last two of `rank` axes) whose weights are `rows` and `cols`, or None."""
     nearest = _one_hot(rows) and _one_hot(cols)
     candidates = [("nearest", c, n) for c in COORDINATE_MODES for n in NEAREST_MODES] if nearest else \
         [("linear_onnx", c, "round_prefer_floor") for c in COORDINATE_MODES]
@@ -64,7 +64,7 @@ def interpolate_for(rows: np.ndarray, cols: np.ndarray) -> ops.Interpolate11 | N
         if all(_same(m, interpolate_weights(mode, coordinates, nearest_mode, *m.shape)) for m in (rows, cols)):
             return ops.Interpolate11(mode=mode, shape_calculation_mode="sizes",
                                      coordinate_transformation_mode=coordinates, nearest_mode=nearest_mode,
-                                     pads_begin=(0, 0, 0, 0), pads_end=(0, 0, 0, 0))
+                                     pads_begin=(0,) * rank, pads_end=(0,) * rank)
     return None
 
 
@@ -79,18 +79,19 @@ def resize_2d(b: NodeBuilder, x: Output, rows: np.ndarray, cols: np.ndarray) -> 
     rank = x.shape.rank
     assert rank is not None and rank >= 2
     rows, cols = np.asarray(rows, F32), np.asarray(cols, F32)
-    axes = b.const(np.array([rank - 2, rank - 1], np.int64))
-    sizes = b.const(np.array([rows.shape[0], cols.shape[0]], np.int64))
     (r0, r1), (c0, c1) = _read_span(rows), _read_span(cols)
-    for begin, end in (((0, 0), rows.shape[1:] + cols.shape[1:]), ((r0, c0), (r1, c1))):
-        op = interpolate_for(rows[:, begin[0]:end[0]], cols[:, begin[1]:end[1]])
+    whole = ((0, 0), (rows.shape[1], cols.shape[1]))
+    spans = [whole] + ([((r0, c0), (r1, c1))] if ((r0, c0), (r1, c1)) != whole else [])
+    for begin, end in spans:
+        op = interpolate_for(rows[:, begin[0]:end[0]], cols[:, begin[1]:end[1]], rank)
         if op is None:
             continue
+        axes = b.const(np.array([rank - 2, rank - 1], np.int64))
         source = x
-        if begin != (0, 0) or end != (rows.shape[1], cols.shape[1]):
+        if (begin, end) != whole:
             source = b.out(ops.Slice(), x, b.const(np.array(begin, np.int64)), b.const(np.array(end, np.int64)),
                            b.const(np.ones(2, np.int64)), axes)
-        return b.out(op, source, sizes, axes)
+        return b.out(op, source, b.const(np.array([rows.shape[0], cols.shape[0]], np.int64)), axes)
     if _one_hot(rows) and _one_hot(cols):
         y = b.out(ops.Gather(), x, b.const(rows.argmax(axis=1).astype(np.int64)), b.const(np.int64(rank - 2)))
         return b.out(ops.Gather(), y, b.const(cols.argmax(axis=1).astype(np.int64)), b.const(np.int64(rank - 1)))

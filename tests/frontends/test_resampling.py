@@ -100,3 +100,11 @@ def test_modes_are_told_apart():
     assert interpolate_for(aligned(100, 101), aligned(100, 101)).coordinate_transformation_mode == "align_corners"
     assert interpolate_for(half_pixel(100, 101), half_pixel(100, 101)).coordinate_transformation_mode == "half_pixel"
     assert interpolate_for(aligned(100, 101), half_pixel(100, 101)) is None
+
+
+def test_other_ranks(tmp_path):
+    """The last two axes of a 3-D tensor (Interpolate) and of a 5-D one (MatMuls)."""
+    x3 = rng.standard_normal((3, 7, 8)).astype(np.float32)
+    assert run(tmp_path, x3, aligned(7, 13), aligned(8, 3)) == ["Interpolate"]
+    x5 = rng.standard_normal((2, 1, 3, 4, 5)).astype(np.float32)
+    assert run(tmp_path, x5, rng.uniform(0, 1, (3, 4)), aligned(5, 6)) == ["MatMul", "MatMul"]
