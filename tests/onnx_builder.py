@@ -1,5 +1,5 @@
-"""Small ONNX models for the transformation tests (and any other test), built node by node, plus helpers that convert them and look
-at the result: the op types irforge wrote, and a check of one pass on its own."""
+"""Small ONNX models for the transformation tests (and any other test), built node by node, plus helpers that
+convert them and look at the result: the op types irforge wrote, and a check of one pass on its own."""
 from __future__ import annotations
 
 import collections

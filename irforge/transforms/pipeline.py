@@ -29,7 +29,6 @@ from .remove_dead_nodes import remove_dead_nodes
 from .simplify_pooling import simplify_pooling
 from .simplify_reshapes import simplify_reshapes
 from .sink_transposes import sink_transposes
-from .transpose_matmul_weights import transpose_matmul_weights
 
 Pass = Callable[[Graph], int]
 
@@ -129,7 +128,6 @@ def optimization_passes(options: ConversionOptions) -> tuple[Pass, ...]:
             passes.append(linear)   # a BatchNorm after the Concat now folds into the one GroupConvolution
     if not options.disable_resnet_optimization:
         passes.append(optimize_strides)   # after fusing: Conv -> Add(bias) -> ReLU chains carry the stride up
-    passes.append(transpose_matmul_weights)   # after linear fusing: weights are final; [K, N] -> [N, K] once
     # Each pass leaves the nodes it replaced behind; the next one must not see them as users (use counts
     # decide whether a fusion is safe), so dead nodes go after every pass.
     tidy: tuple[Pass, ...] = tuple(q for p in passes for q in (p, remove_dead_nodes))

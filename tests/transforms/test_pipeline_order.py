@@ -7,8 +7,7 @@ from irforge.transforms.pipeline import conversion_passes, pass_name
 
 REWRITING = ("merge_duplicates", "fuse_activations", "fuse_normalizations", "fuse_shuffle_channels",
              "fuse_split_concat_upsample", "simplify_reshapes", "fuse_pad",
-             "simplify_pooling", "fuse_linear_ops", "fuse_grouped_convolutions", "optimize_strides",
-             "transpose_matmul_weights")
+             "simplify_pooling", "fuse_linear_ops", "fuse_grouped_convolutions", "optimize_strides")
 
 
 def names(**options) -> list[str]:
@@ -76,12 +75,6 @@ def test_stride_optimization_after_pad_and_linear_fusing():
     assert last(order, "fuse_linear_ops") < first(order, "optimize_strides")
 
 
-def test_matmul_weights_transposed_once_after_fusing():
-    """Fusing rewrites weights; transposing them before would copy them twice."""
-    order = names()
-    assert last(order, "fuse_linear_ops") < first(order, "transpose_matmul_weights")
-
-
 def test_dead_nodes_go_after_every_rewrite():
     """Fusions decide by use counts; nodes replaced by one pass must be gone before the next fusion looks."""
     dirty = None
@@ -97,7 +90,7 @@ def test_dead_nodes_go_after_every_rewrite():
 def test_optimizations_end_clean():
     """Fusing leaves new constants to fold and merge, and identities and dead nodes to drop."""
     order = names()
-    i = last(order, "transpose_matmul_weights")
+    i = last(order, "optimize_strides")
     assert order[i + 1:i + 6] == ["remove_dead_nodes", "fold_constants", "merge_duplicates", "eliminate_identities",
                                   "remove_dead_nodes"]
 
