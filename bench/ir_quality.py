@@ -234,12 +234,12 @@ def write_section(path: Path, text: str, count: int, seconds: float, sessions: i
                f"Const; \"all layers\" counts them too. Both IRs are FP32 (ovc saved with compress_to_fp16=False). "
                f"Latency: OpenVINO CPU, 1 stream, 2 threads, f32 hint. In each of {sessions} sessions ours is "
                f"compiled once and ovc's IR twice (rotating the order), and ~25 ms blocks of inferences of the "
-               f"three run interleaved ({seconds:g} s per model in all); ratio = median of ours' blocks / median of ovc's (below 1: ours is faster). The "
-               f"CPU-time ratio is the same over process CPU time, which the other processes on this shared "
-               f"2-core machine disturb less. The A/A control is the ratio between ovc's two instances: what two "
-               f"identical IRs get here. \"CPU plugin nodes\" counts the nodes the CPU plugin executes per "
-               f"inference after its own fusions (PERF_COUNT status EXECUTED): equal counts mean the same executed "
-               f"graph, where any latency ratio is noise.\n\n{text}\n{end}\n")
+               f"three run interleaved ({seconds:g} s per model in all); ratio = median of ours' blocks / median "
+               f"of ovc's (below 1: ours is faster). The CPU-time ratio is the same over process CPU time, which "
+               f"the other processes on this shared 2-core machine disturb less. The A/A control is the ratio "
+               f"between ovc's two instances: what two identical IRs get here. \"CPU plugin nodes\" counts the "
+               f"nodes the CPU plugin executes per inference after its own fusions (PERF_COUNT status EXECUTED): "
+               f"equal counts mean the same executed graph, where any latency ratio is noise.\n\n{text}\n{end}\n")
     old = path.read_text() if path.exists() else "# Benchmarks\n"
     if begin in old:
         head, rest = old.split(begin, 1)
