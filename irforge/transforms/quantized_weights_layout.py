@@ -10,6 +10,9 @@ directly, as the IR of an ONNX model has it: integers in the layer's layout and 
 A FakeQuantize is elementwise, so it commutes with any movement of its data that moves its limits the same way:
 each limit is broadcast to the data's rank, moved (a Transpose permutes its axes; the other ops reshape the
 limit broadcast to the data's full shape), and shrunk back to size 1 along every axis where it does not vary.
+A move that would make the limits larger (a Reshape merging the axis they vary along, as blocked scales [K / B,
+1, N] of weights [K / B, B, N] reshaped to [K, N]) is left alone: the integer chain keeps its compact scales,
+which the CPU plugin reads as grouped weight decompression (it computes wrong results from scales [K, N]).
 """
 from __future__ import annotations
 
@@ -65,6 +68,8 @@ def quantized_weights_layout(graph: Graph) -> int:
         weights = np.ascontiguousarray(move.op.evaluate(data, *params)[0])
         limits = [_moved_limit(move, np.asarray(x.node.op.array()), data.shape, params) for x in fq.inputs[1:]]
         shape = np.broadcast_shapes(*(v.shape for v in limits))  # the CPU plugin needs limits of one shape
+        if np.prod(shape) > max(x.node.op.array().size for x in fq.inputs[1:]):
+            continue  # limits that vary along axes the op merges (blocked scales): they would grow, so stay
         limits = [np.ascontiguousarray(np.broadcast_to(v, shape)) for v in limits]
         source = fq.inputs[0].node
         inputs = [graph.constant(weights, source.op.element_type, name=source.name)]
