@@ -58,7 +58,9 @@ def _round(values: np.ndarray, mode: str) -> np.ndarray:
 
 
 def quantize_and_dequantize(n: TfNode) -> list[Output]:
-    """QuantizeAndDequantizeV2 / V4 (num_bits an attribute) and V3 (num_bits input 3, rounding half to even)."""
+    """Weights: TensorFlow's values, stored as integers; activations: TensorFlow's formula, op for op.
+
+    V2 / V4 take num_bits as an attribute, V3 as input 3 (known at conversion) and round half to even."""
     x = n.input(0)
     signed = bool(n.attr("signed_input", True))
     if n.op_type == "QuantizeAndDequantizeV3":

@@ -195,14 +195,15 @@ def _limits(n: TfNode, low: np.ndarray, high: np.ndarray) -> list[Output]:
 
 
 def fake_quant_vars(n: TfNode) -> list[Output]:
-    """FakeQuantWithMinMaxVars (min, max scalars) / ...PerChannel (min, max per channel of the last axis): the
-    range must be known at conversion time."""
+    """-> FakeQuantize (on weights: TensorFlow's integers); min, max (per last-axis channel) known at conversion.
+
+    FakeQuantWithMinMaxVars takes scalars, ...PerChannel one range per channel of the input's last axis."""
     low, high = n.const_value(1, "min"), n.const_value(2, "max")
     return [_fake_quantize(n, n.input(0), low, high, divide=n.op_type == "FakeQuantWithMinMaxVars")]
 
 
 def fake_quant_args(n: TfNode) -> list[Output]:
-    """FakeQuantWithMinMaxArgs: the range is in the attributes."""
+    """-> FakeQuantize on the nudged [min, max] of the attributes (on weights: TensorFlow's integers)."""
     return [_fake_quantize(n, n.input(0), n.attr("min", -6.0), n.attr("max", 6.0), divide=False)]
 
 
