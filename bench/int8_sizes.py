@@ -146,13 +146,14 @@ def main() -> int:
         doc = path.read_text() if path.exists() else ""
         section = (f"{MARKER_BEGIN}\n## INT8 IR sizes (bench/int8_sizes.py)\n\n"
                    f"Quantized by onnxruntime {onnxruntime.__version__} (tests/frontends/onnx/int8_zoo.py: random "
-                   f"weights, 64x64 inputs, calibrated on 16 random inputs); OpenVINO {openvino.__version__}, whose "
+                   f"weights, 64x64 inputs (the recogniser 16x64), calibrated on 16 random inputs); OpenVINO {openvino.__version__}, whose "
                    f"`save_model` compresses to fp16 by default. Bytes of the .bin. \"INT8 layers\": convolutions and "
                    f"dense layers the CPU plugin runs in u8/i8 (runtime precision of the compiled model); dynamic "
                    f"quantization computes its scales at run time, so the plugin runs it in float. The TF rows: "
                    f"quantization-aware-training-style graphs of TensorFlow {tf_version()} "
                    f"(tests/frontends/tensorflow/tf_int8_zoo.py: FakeQuantWithMinMaxVars[PerChannel] on weights, "
-                   f"symmetric, narrow range; on activations, 256 levels; random weights), the FP32 IR from the "
+                   f"symmetric, narrow range; on activations, 256 levels; random weights; cnn 32x32, resnet a half-width "
+                   f"ResNet-18 at 64x64), the FP32 IR from the "
                    f"same graph without fake quantization.\n\n{text}\n"
                    f"{MARKER_END}")
         if MARKER_BEGIN in doc:
