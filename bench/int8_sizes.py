@@ -91,10 +91,12 @@ def measure_tf(name: str, quantization: str, fmt: str) -> dict:
         fp32 = irforge_bin(tf_source(case.model("fp32", fmt), fmt), tmp / "fp32").with_suffix(".bin").stat().st_size
         xml = irforge_bin(qat, tmp / "int8")
         ours = xml.with_suffix(".bin").stat().st_size
-        expanded = irforge_bin(qat, tmp / "expanded", disable_weights_compression=True).with_suffix(".bin").stat().st_size
+        expanded = irforge_bin(qat, tmp / "expanded", disable_weights_compression=True)
+        expanded = expanded.with_suffix(".bin").stat().st_size
         ov_xml = openvino_bin(case.model("qat", fmt), tmp / "ov")
         theirs = ov_xml.with_suffix(".bin").stat().st_size if ov_xml else None
-        return {"model": f"TF {name} ({fmt.replace('_', ' ')})", "format": f"fake-quant {quantization.replace('_', ' ')}",
+        return {"model": f"TF {name} ({fmt.replace('_', ' ')})",
+                "format": f"fake-quant {quantization.replace('_', ' ')}",
                 "fp32": fp32, "ours": ours, "expanded": expanded, "openvino": theirs,
                 "int8_ours": int8_layers(xml), "int8_openvino": int8_layers(ov_xml) if ov_xml else "-"}
 

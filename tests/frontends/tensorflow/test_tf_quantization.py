@@ -343,3 +343,29 @@ def test_quantize_and_dequantize_errors(tmp_path):
         check_function(lambda x, m: qdq("V2", x, m, 1.0, range_given=True), [f32(3), np.float32(-1)], tmp_path)
     with pytest.raises(ConversionError, match="invalid range"):
         convert(lambda x: qdq("V4", x, 1.0, -1.0, range_given=True), [f32(3)], tmp_path)
+
+
+def test_narrow_range_activations_run_in_int8(tmp_path):
+    """Narrow-range (255-level) activations get the odd-levels workaround (a Minimum, then a 256-level
+    FakeQuantize): the CPU plugin must still run the convolutions between them in INT8, with TensorFlow's values."""
+    t = tf()
+    from oracles import F32_HINT, openvino
+    weights = [f32(3, 3, 3, 8, scale=0.3), f32(3, 3, 8, 8, scale=0.2)]
+
+    def fn(x):
+        y = t.quantization.fake_quant_with_min_max_vars(x, -3.0, 3.0, narrow_range=True)
+        for w in weights:
+            amax = np.abs(w).max(axis=(0, 1, 2))
+            q = t.quantization.fake_quant_with_min_max_vars_per_channel(t.constant(w), -amax, amax, narrow_range=True)
+            y = t.quantization.fake_quant_with_min_max_vars(t.nn.relu(t.nn.conv2d(y, q, 1, "SAME")), 0.0, 4.0,
+                                                            narrow_range=True)
+        return y
+    x = f32(1, 8, 8, 3)
+    graph = check_function(fn, [x], tmp_path, atol=1e-4)
+    assert integer_weights(graph) == ["i8", "i8"]
+    _, xml = convert(fn, [x], tmp_path / "again")
+    core = openvino().Core()
+    compiled = core.compile_model(core.read_model(str(xml)), "CPU", F32_HINT)
+    layers = [op.get_rt_info() for op in compiled.get_runtime_model().get_ordered_ops()]
+    precisions = [rt["runtimePrecision"].astype(str) for rt in layers if rt["layerType"].astype(str) == "Convolution"]
+    assert precisions == ["u8", "u8"]

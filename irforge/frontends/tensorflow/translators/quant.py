@@ -142,7 +142,7 @@ def grid_weights(n: TfNode, values: np.ndarray, grid: Grid) -> Output:
     and compress_quantized_weights stores its grid indices as integers. Values the FakeQuantize would not return
     unchanged (off the grid, not finite, too many levels) stay plain constants: the values are right either way."""
     dtype = values.dtype
-    const = n.const(values)
+    const = n.const(values, name=f"{n.name}/weights")
     if grid.levels > FAKE_QUANT_LEVELS_LIMIT or not np.all(np.isfinite(values)):
         return const
     low, high = grid.limits(dtype)
