@@ -199,7 +199,16 @@ def fake_quant_vars(n: TfNode) -> list[Output]:
 
     FakeQuantWithMinMaxVars takes scalars, ...PerChannel one range per channel of the input's last axis."""
     low, high = n.const_value(1, "min"), n.const_value(2, "max")
-    return [_fake_quantize(n, n.input(0), low, high, divide=n.op_type == "FakeQuantWithMinMaxVars")]
+    x = n.input(0)
+    per_channel = n.op_type == "FakeQuantWithMinMaxVarsPerChannel"
+    channels = x.shape[-1] if x.shape.rank else None
+    want = (channels,) if per_channel else ()
+    if per_channel and not isinstance(channels, int):
+        want = low.shape if low.ndim == 1 else (None,)
+    if low.shape != want or high.shape != want:
+        raise n.error(f"min / max of shapes {low.shape} / {high.shape}: "
+                      f"{'one value per channel of the last axis' if per_channel else 'scalars'} are needed")
+    return [_fake_quantize(n, x, low, high, divide=not per_channel)]
 
 
 def fake_quant_args(n: TfNode) -> list[Output]:
