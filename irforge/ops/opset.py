@@ -4,8 +4,8 @@ from __future__ import annotations
 import re
 
 from . import activation, convolution, elementwise, indexing, matmul, normalization, pooling, recurrent, reduction, shape_ops
-from . import control_flow, ctc, space_batch
-from . import detection, movement, quantization, roi, state
+from . import control_flow, detection, interpolate, logic, misc, movement, nms, quantization, roi, scatter, signal, state
+from . import ctc, space_batch, yolo
 from .base import Constant, Op, Parameter, Result
 
 OPSET: tuple[type[Op], ...] = (
@@ -19,15 +19,22 @@ OPSET: tuple[type[Op], ...] = (
     *reduction.OPS,
     *shape_ops.OPS,
     *indexing.OPS,
+    *logic.OPS,
+    *scatter.OPS,
+    *interpolate.OPS,
+    *control_flow.OPS,
     *quantization.OPS,
     *recurrent.OPS,
+    *nms.OPS,
+    *signal.OPS,
+    *misc.OPS,
     *state.OPS,
     *space_batch.OPS,
     *ctc.OPS,
-    *control_flow.OPS,
     *detection.OPS,
     *roi.OPS,
     *movement.OPS,
+    *yolo.OPS,
 )
 
 # The IR reader's aliases (OpenVINO reads these type names as the same op).

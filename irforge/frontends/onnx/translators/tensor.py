@@ -9,6 +9,7 @@ from irforge.core.element_type import ElementType
 from irforge.core.graph import Output
 
 from ..node import OnnxNode, element_type
+from . import dynamic
 from .generic import i64
 
 
@@ -69,6 +70,8 @@ def unsqueeze(n: OnnxNode) -> list[Output]:
     axes = _axes(n, 13)
     if axes is None:
         raise n.error("axes are required")
+    if axes.value is None:  # run-time axes: keep the output rank static
+        return [dynamic.unsqueeze(n, n.input(0), axes)]
     return [n.out(ops.Unsqueeze(), n.input(0), axes)]
 
 
@@ -76,6 +79,8 @@ def squeeze(n: OnnxNode) -> list[Output]:
     axes = _axes(n, 13)
     if axes is None:
         return [n.out(ops.Squeeze(), n.input(0))]
+    if axes.value is None:  # run-time axes: keep the output rank static
+        return [dynamic.squeeze(n, n.input(0), axes)]
     return [n.out(ops.Squeeze(), n.input(0), axes)]
 
 
@@ -194,14 +199,14 @@ def expand(n: OnnxNode) -> list[Output]:
 
 
 def tile(n: OnnxNode) -> list[Output]:
+    if n.input(1).value is None:  # run-time repeats
+        return [dynamic.tile(n, n.input(0), n.input(1))]
     return [n.out(ops.Tile(), n.input(0), n.input(1))]
 
 
 def pad(n: OnnxNode) -> list[Output]:
     x = n.input(0)
     mode = n.attr("mode", "constant")
-    if mode == "wrap":
-        raise n.error("mode 'wrap' is not supported")
     if n.opset < 11:
         pads = n.ints("pads")
         value = n.const(np.array(n.attr("value", 0.0), x.element_type.numpy))
@@ -210,8 +215,15 @@ def pad(n: OnnxNode) -> list[Output]:
     else:
         pads_v = n.value(1)
         axes = n.value(3) if n.has(3) else None
-        if pads_v is None:
-            raise n.error("pads must be known at conversion time")
+        if pads_v is None or (n.has(3) and axes is None):
+            begin, end = dynamic.split_pads(n, x, n.input(1), n.optional(3))
+            if mode == "wrap":
+                return [dynamic.pad_wrap_runtime(n, x, begin, end)]
+            value = n.optional(2) if n.has(2) else None
+            if value is not None and value.shape.rank not in (0, None):
+                value = n.out(ops.Squeeze(), value)
+            inputs = [x, begin, end] + ([value] if value is not None and mode == "constant" else [])
+            return [n.out(ops.Pad(pad_mode=mode), *inputs)]
         pads_l = [int(p) for p in pads_v]
         if x.shape.rank is None:
             raise n.error("Pad needs an input of known rank")
@@ -227,6 +239,8 @@ def pad(n: OnnxNode) -> list[Output]:
         value = n.optional(2) if n.has(2) else None
         if value is not None and value.shape.rank not in (0, None):
             value = n.out(ops.Squeeze(), value)
+    if mode == "wrap":
+        return [dynamic.pad_wrap(n, x, [int(v) for v in begin.value], [int(v) for v in end.value])]  # type: ignore
     ov_mode = {"constant": "constant", "reflect": "reflect", "edge": "edge"}[mode]
     inputs = [x, begin, end] + ([value] if value is not None and ov_mode == "constant" else [])
     return [n.out(ops.Pad(pad_mode=ov_mode), *inputs)]
@@ -242,5 +256,6 @@ def dropout(n: OnnxNode) -> list[Output]:
 
 def range_(n: OnnxNode) -> list[Output]:
     """Range-11: start, limit, delta scalars of one type -> Range-4 with that output type."""
-    start, limit, delta = n.input(0), n.input(1), n.input(2)
+    start, limit, delta = (x if x.shape.rank in (0, None) else n.out(ops.Reshape(), x, n.const(i64([])))
+                           for x in (n.input(0), n.input(1), n.input(2)))  # one-element tensors -> scalars
     return [n.out(ops.Range(output_type=start.element_type), start, limit, delta)]
