@@ -44,7 +44,10 @@ class FileSlice:
     def buffer(self) -> memoryview:
         if self.nbytes == 0:
             return memoryview(b"")
-        view = _mapped(os.path.realpath(self.path))
+        path = os.path.realpath(self.path)
+        st = os.stat(path)
+        # Keyed by the file's identity too: a path rewritten in place (an IR saved again) must be mapped anew.
+        view = _mapped(path, st.st_ino, st.st_size, st.st_mtime_ns)
         if self.offset + self.nbytes > len(view):
             from irforge.errors import InputError
             raise InputError(f"weights run past the end of the file ({self.offset + self.nbytes} > {len(view)} bytes)",
@@ -53,7 +56,7 @@ class FileSlice:
 
 
 @lru_cache(maxsize=64)
-def _mapped(path: str) -> memoryview:
+def _mapped(path: str, inode: int, size: int, mtime_ns: int) -> memoryview:
     with open(path, "rb") as f:
         if os.fstat(f.fileno()).st_size == 0:
             return memoryview(b"")

@@ -4,6 +4,7 @@ from __future__ import annotations
 import re
 
 from . import activation, convolution, elementwise, indexing, matmul, normalization, pooling, recurrent, reduction, shape_ops
+from . import control_flow, interpolate, logic, scatter
 from .base import Constant, Op, Parameter, Result
 
 OPSET: tuple[type[Op], ...] = (
@@ -18,6 +19,10 @@ OPSET: tuple[type[Op], ...] = (
     *shape_ops.OPS,
     *indexing.OPS,
     *recurrent.OPS,
+    *logic.OPS,
+    *scatter.OPS,
+    *interpolate.OPS,
+    *control_flow.OPS,
 )
 
 # The IR reader's aliases (OpenVINO reads these type names as the same op).

@@ -19,6 +19,7 @@ from irforge.core.tensor import FileSlice
 from irforge.errors import ConversionError, InputError, UnsupportedOps
 from irforge.frontends.base import InputOverrides, make_input
 
+from . import functions
 from .node import OnnxNode, element_type
 from .table import OP_TABLE, Translator
 from .wire import read_without_weights
@@ -156,38 +157,56 @@ class GraphTranslator:
     def translate_nodes(self, g: onnx.GraphProto, scope: Scope) -> None:
         nodes = _topological(g, scope)
         for index, proto in enumerate(nodes):
-            inputs = []
-            for name in proto.input:
-                if not name:
-                    inputs.append(None)
-                    continue
-                x = scope.lookup(name)
-                if x is None:
-                    raise ConversionError(f"input '{name}' is produced by no node, initializer or graph input",
-                                          node=proto.name or proto.op_type, op_type=proto.op_type)
-                inputs.append(x)
-            domain = "" if proto.domain in DEFAULT_DOMAINS else proto.domain
-            opset = self.versions.get(domain, 1)
-            translator = select_translator(table_key(proto.op_type, proto.domain), opset, self.table)
-            assert translator is not None, "checked before translation"
-            node = OnnxNode(proto, inputs, scope.graph, opset, scope, self.model_path)
-            node.translator = self  # sub-graph translators (If, Loop, Scan) translate their bodies with it
-            outputs = translator(node)
-            if len(outputs) < len([o for o in proto.output if o]):
-                used = [i for i, o in enumerate(proto.output) if o and i >= len(outputs)]
-                if used:
-                    raise node.error(f"output {used[0]} is not produced by irforge's translation of {proto.op_type}")
-            node.finish(outputs, list(proto.output))
-            for name, out in zip(proto.output, outputs):
-                if name and out is not None:
-                    scope.tensors[name] = out
+            self.translate_node(proto, scope)
             if self.progress:
                 self.progress(index + 1, len(nodes))
 
+    def translate_node(self, proto: onnx.NodeProto, scope: Scope) -> None:
+        inputs = []
+        for name in proto.input:
+            if not name:
+                inputs.append(None)
+                continue
+            x = scope.lookup(name)
+            if x is None:
+                raise ConversionError(f"input '{name}' is produced by no node, initializer or graph input",
+                                      node=proto.name or proto.op_type, op_type=proto.op_type)
+            inputs.append(x)
+        domain = "" if proto.domain in DEFAULT_DOMAINS else proto.domain
+        opset = self.versions.get(domain, 1)
+        translator = select_translator(table_key(proto.op_type, proto.domain), opset, self.table)
+        if translator is None:
+            # No translator: ONNX defines the op as a function of other ops (checked before translation).
+            body = functions.expand(proto, inputs, opset)
+            if body is None:
+                raise UnsupportedOps("ONNX", [(table_key(proto.op_type, proto.domain), proto.name)])
+            missing = [(table_key(b.op_type, b.domain), b.name) for b in body
+                       if select_translator(table_key(b.op_type, b.domain), opset, self.table) is None
+                       and not functions.has_function(b.op_type, b.domain, opset)]
+            if missing:
+                raise UnsupportedOps("ONNX", missing)
+            for inner in body:
+                self.translate_node(inner, scope)
+            return
+        node = OnnxNode(proto, inputs, scope.graph, opset, scope, self.model_path)
+        node.translator = self  # sub-graph translators (If, Loop, Scan) translate their bodies with it
+        outputs = translator(node)
+        if len(outputs) < len([o for o in proto.output if o]):
+            used = [i for i, o in enumerate(proto.output) if o and i >= len(outputs)]
+            if used:
+                raise node.error(f"output {used[0]} is not produced by irforge's translation of {proto.op_type}")
+        node.finish(outputs, list(proto.output))
+        for name, out in zip(proto.output, outputs):
+            if name and out is not None:
+                scope.tensors[name] = out
+
     def translate_body(self, g: onnx.GraphProto, parent: Scope, inputs: list[tuple[str, ElementType,
-                       PartialShape]] | None = None) -> tuple[Graph, Scope]:
-        """A sub-graph: its formal inputs become Parameters (types from `inputs` when given), outer names it
-        reads are captured, and its outputs become Results."""
+                       PartialShape]] | None = None, input_hook: BodyHook | None = None,
+                       output_hook: BodyHook | None = None) -> tuple[Graph, Scope]:
+        """A sub-graph: its formal inputs become Parameters (typed as `inputs` says when given: the values the op
+        feeds them, more precise than the declared types), outer names it reads are captured, and its outputs
+        become Results. The hooks may put ops between a Parameter and its
+        users, or between an output and its Result (Scan squeezes and unsqueezes its sliced axis there)."""
         body = Graph(g.name or "body")
         scope = Scope(body, parent=parent, base_dir=self.base_dir,
                       pending_initializers={t.name: t for t in g.initializer})
@@ -195,16 +214,20 @@ class GraphTranslator:
             et, shape = value_info_type(vi)
             if inputs is not None and i < len(inputs):
                 _, et_given, shape_given = inputs[i]
-                et = et if et != ElementType.dynamic else et_given
-                shape = shape_given if shape.rank is None else shape
-            scope.tensors[vi.name] = body.parameter(vi.name, et, shape)
+                et = et_given if et_given != ElementType.dynamic else et
+                shape = shape_given if shape_given.rank is not None else shape
+            param = body.parameter(vi.name, et, shape)
+            scope.tensors[vi.name] = input_hook(body, i, param) if input_hook else param
         self.translate_nodes(g, scope)
-        for vi in g.output:
+        for k, vi in enumerate(g.output):
             x = scope.lookup(vi.name)
             if x is None:
                 raise ConversionError(f"sub-graph output '{vi.name}' is not produced", node=g.name)
-            body.result(x, name=vi.name)
+            body.result(output_hook(body, k, x) if output_hook else x, name=vi.name)
         return body, scope
+
+
+BodyHook = Callable[[Graph, int, Output], Output]
 
 
 def _topological(g: onnx.GraphProto, scope: Scope) -> list[onnx.NodeProto]:
@@ -262,8 +285,9 @@ class OnnxFrontend:
         missing = []
         for proto in all_nodes(model.graph):
             key = table_key(proto.op_type, proto.domain)
-            if select_translator(key, versions.get("" if proto.domain in DEFAULT_DOMAINS else proto.domain, 1),
-                                 self.table) is None:
+            opset = versions.get("" if proto.domain in DEFAULT_DOMAINS else proto.domain, 1)
+            if select_translator(key, opset, self.table) is None \
+                    and not functions.has_function(proto.op_type, proto.domain, opset):
                 missing.append((key, proto.name or (proto.output[0] if proto.output else "?")))
         if missing:
             raise UnsupportedOps("ONNX", missing)

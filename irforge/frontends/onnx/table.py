@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from irforge import ops
 
-from .translators import math, nn, tensor
+from .translators import control_flow, indexing, linalg, math, nn, normalization, pointwise, resize, structured, tensor
 from .translators.generic import Translator, binary, identity, unary, variadic
 
 OP_TABLE: dict[str, dict[int, Translator]] = {
@@ -15,8 +15,8 @@ OP_TABLE: dict[str, dict[int, Translator]] = {
     "Sub":                {1: binary(ops.Subtract)},
     "Mul":                {1: binary(ops.Multiply)},
     "Div":                {1: math.div},
-    "Pow":                {1: binary(ops.Power)},
-    "Mod":                {10: math.mod},
+    "Pow":                {1: pointwise.pow_},
+    "Mod":                {10: pointwise.mod},
     "Sum":                {1: variadic(ops.Add)},
     "Max":                {1: variadic(ops.Maximum)},
     "Min":                {1: variadic(ops.Minimum)},
@@ -118,4 +118,56 @@ OP_TABLE: dict[str, dict[int, Translator]] = {
     "Tile":               {6: tensor.tile},
     "Pad":                {1: tensor.pad},
     "Range":              {11: tensor.range_},
+    # -- elementwise ops OpenVINO spells differently (translators/pointwise.py) ---------------------------------
+    "Reciprocal":         {1: pointwise.reciprocal},
+    "Celu":               {12: pointwise.celu},
+    "ThresholdedRelu":    {10: pointwise.thresholded_relu},
+    "Shrink":             {9: pointwise.shrink},
+    "Swish":              {24: pointwise.swish},
+    "BitShift":           {11: pointwise.bit_shift},
+    "BitwiseAnd":         {18: pointwise.bitwise(ops.BitwiseAnd)},
+    "BitwiseOr":          {18: pointwise.bitwise(ops.BitwiseOr)},
+    "BitwiseXor":         {18: pointwise.bitwise(ops.BitwiseXor)},
+    "BitwiseNot":         {18: pointwise.bitwise(ops.BitwiseNot)},
+    "IsInf":              {10: pointwise.is_inf},
+    "IsNaN":              {9: pointwise.is_nan},
+    # -- normalizations and Lp norms (translators/normalization.py) ------------------------------------------
+    "MeanVarianceNormalization": {9: normalization.mean_variance_normalization},
+    "InstanceNormalization": {6: normalization.instance_normalization},
+    "GroupNormalization": {18: normalization.group_normalization},
+    "RMSNormalization":   {23: normalization.rms_normalization},
+    "LpNormalization":    {1: normalization.lp_normalization},
+    "LpPool":             {2: normalization.lp_pool},
+    # -- index patterns (translators/structured.py) ------------------------------------------------------------
+    "Trilu":              {14: structured.trilu},
+    "EyeLike":            {9: structured.eye_like},
+    "Hardmax":            {1: structured.hardmax},
+    "HannWindow":         {17: structured.hann_window},
+    "HammingWindow":      {17: structured.hamming_window},
+    "BlackmanWindow":     {17: structured.blackman_window},
+    # -- data-dependent indexing (translators/indexing.py) ----------------------------------------------------
+    "GatherElements":     {11: indexing.gather_elements},
+    "GatherND":           {11: indexing.gather_nd},
+    "ScatterElements":    {11: indexing.scatter_elements},
+    "Scatter":            {9: indexing.scatter_elements},
+    "ScatterND":          {11: indexing.scatter_nd},
+    "OneHot":             {9: indexing.one_hot},
+    "NonZero":            {9: indexing.non_zero},
+    "Compress":           {9: indexing.compress},
+    "CumSum":             {11: indexing.cum_sum},
+    "CumProd":            {26: indexing.cum_prod},
+    "TopK":               {1: indexing.top_k},
+    "Unique":             {11: indexing.unique},
+    "ReverseSequence":    {10: indexing.reverse_sequence},
+    "TensorScatter":      {24: indexing.tensor_scatter},
+    # -- linear algebra (translators/linalg.py) ---------------------------------------------------------------
+    "Einsum":             {12: linalg.einsum},
+    "Det":                {11: linalg.det},
+    # -- resizing (translators/resize.py) ---------------------------------------------------------------------
+    "Resize":             {10: resize.resize},
+    "Upsample":           {7: resize.upsample},
+    # -- control flow (translators/control_flow.py) -----------------------------------------------------------
+    "If":                 {1: control_flow.if_},
+    "Loop":               {1: control_flow.loop},
+    "Scan":               {9: control_flow.scan},
 }

@@ -4,9 +4,11 @@ from __future__ import annotations
 import numpy as np
 
 from irforge import ops
+from irforge.core.element_type import ElementType
 from irforge.core.graph import Output
 
 from ..node import OnnxNode
+from . import dynamic
 from .generic import i64
 
 
@@ -122,7 +124,7 @@ def reduce_axes(n: OnnxNode, x: Output, axes_input_since: int = 18) -> Output | 
     else:
         axes_out = n.optional(1)
         value = n.value(1)
-        if value is not None and value.size == 0:
+        if (value is not None and value.size == 0) or (axes_out is not None and axes_out.shape == (0,)):
             axes_out = None
     if axes_out is None:
         if n.attr("noop_with_empty_axes", 0):
@@ -137,7 +139,22 @@ def apply_reduce(n: OnnxNode, op_class, x: Output, axes_input_since: int = 18) -
     axes = reduce_axes(n, n.input(0), axes_input_since)
     if axes is None:
         return x
-    return n.out(op_class(keep_dims=bool(n.attr("keepdims", 1))), x, axes)
+    keep = bool(n.attr("keepdims", 1))
+    if x.element_type == ElementType.boolean and op_class in (ops.ReduceMax, ops.ReduceMin):
+        # The CPU plugin reduces no booleans (ReduceLogicalOr / And included): max / min over u8.
+        as_u8 = n.out(ops.Convert(ElementType.u8), x)
+        return n.out(ops.Convert(ElementType.boolean), apply_reduce_to(n, op_class, as_u8, axes))
+    return apply_reduce_to(n, op_class, x, axes)
+
+
+def apply_reduce_to(n: OnnxNode, op_class, x: Output, axes: Output) -> Output:
+    keep = bool(n.attr("keepdims", 1))
+    empty = dynamic.empty_reduction(n, op_class, x, axes, keep)
+    if empty is not None:
+        return empty
+    if not keep and axes.value is None:  # run-time axes: keep the output rank static
+        return dynamic.reduce_dropping_axes(n, op_class, x, axes)
+    return n.out(op_class(keep_dims=keep), x, axes)
 
 
 def reduce(op_class, axes_input_since: int = 18):

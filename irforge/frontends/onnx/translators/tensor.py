@@ -9,6 +9,7 @@ from irforge.core.element_type import ElementType
 from irforge.core.graph import Output
 
 from ..node import OnnxNode, element_type
+from . import dynamic
 from .generic import i64
 
 
@@ -69,6 +70,8 @@ def unsqueeze(n: OnnxNode) -> list[Output]:
     axes = _axes(n, 13)
     if axes is None:
         raise n.error("axes are required")
+    if axes.value is None:  # run-time axes: keep the output rank static
+        return [dynamic.unsqueeze(n, n.input(0), axes)]
     return [n.out(ops.Unsqueeze(), n.input(0), axes)]
 
 
@@ -76,6 +79,8 @@ def squeeze(n: OnnxNode) -> list[Output]:
     axes = _axes(n, 13)
     if axes is None:
         return [n.out(ops.Squeeze(), n.input(0))]
+    if axes.value is None:  # run-time axes: keep the output rank static
+        return [dynamic.squeeze(n, n.input(0), axes)]
     return [n.out(ops.Squeeze(), n.input(0), axes)]
 
 
@@ -200,8 +205,6 @@ def tile(n: OnnxNode) -> list[Output]:
 def pad(n: OnnxNode) -> list[Output]:
     x = n.input(0)
     mode = n.attr("mode", "constant")
-    if mode == "wrap":
-        raise n.error("mode 'wrap' is not supported")
     if n.opset < 11:
         pads = n.ints("pads")
         value = n.const(np.array(n.attr("value", 0.0), x.element_type.numpy))
@@ -210,8 +213,15 @@ def pad(n: OnnxNode) -> list[Output]:
     else:
         pads_v = n.value(1)
         axes = n.value(3) if n.has(3) else None
-        if pads_v is None:
-            raise n.error("pads must be known at conversion time")
+        if pads_v is None or (n.has(3) and axes is None):
+            if mode == "wrap":
+                raise n.error("mode 'wrap' needs pads known at conversion time")
+            begin, end = dynamic.split_pads(n, x, n.input(1), n.optional(3))
+            value = n.optional(2) if n.has(2) else None
+            if value is not None and value.shape.rank not in (0, None):
+                value = n.out(ops.Squeeze(), value)
+            inputs = [x, begin, end] + ([value] if value is not None and mode == "constant" else [])
+            return [n.out(ops.Pad(pad_mode=mode), *inputs)]
         pads_l = [int(p) for p in pads_v]
         if x.shape.rank is None:
             raise n.error("Pad needs an input of known rank")
@@ -227,6 +237,8 @@ def pad(n: OnnxNode) -> list[Output]:
         value = n.optional(2) if n.has(2) else None
         if value is not None and value.shape.rank not in (0, None):
             value = n.out(ops.Squeeze(), value)
+    if mode == "wrap":
+        return [dynamic.pad_wrap(n, x, [int(v) for v in begin.value], [int(v) for v in end.value])]  # type: ignore
     ov_mode = {"constant": "constant", "reflect": "reflect", "edge": "edge"}[mode]
     inputs = [x, begin, end] + ([value] if value is not None and ov_mode == "constant" else [])
     return [n.out(ops.Pad(pad_mode=ov_mode), *inputs)]

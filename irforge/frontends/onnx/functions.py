@@ -1,0 +1,139 @@
+"""ONNX ops without a translator that ONNX itself defines as a function of other ops (Attention,
+SoftmaxCrossEntropyLoss, NegativeLogLikelihoodLoss, RotaryEmbedding, CenterCropPad, Range, ...) are replaced by
+their function body while translating, so they decompose into ops that have translators.
+
+A context-dependent body (one that depends on the input types) is built from the types irforge has inferred for
+the node's inputs, so it works for values computed inside the graph and for omitted optional inputs alike.
+"""
+from __future__ import annotations
+
+import itertools
+
+import onnx
+from onnx import defs
+
+from irforge.core.element_type import ElementType
+from irforge.core.graph import Output
+
+from .node import ONNX_TYPES
+
+DEFAULT_DOMAINS = ("", "ai.onnx")
+_ONNX_TYPE_OF = {et: code for code, et in ONNX_TYPES.items()}
+_counter = itertools.count()
+
+
+def _schema(op_type: str, domain: str, opset: int):
+    try:
+        return defs.get_schema(op_type, opset, "" if domain in DEFAULT_DOMAINS else domain)
+    except defs.SchemaError:
+        return None
+
+
+def has_function(op_type: str, domain: str, opset: int) -> bool:
+    """True when ONNX defines this op (at this opset) as a function of other ops."""
+    schema = _schema(op_type, domain, opset)
+    return schema is not None and (schema.has_function or schema.has_context_dependent_function)
+
+
+def _type_proto(x: Output | None) -> onnx.TypeProto:
+    """The ONNX type of an input as irforge inferred it (an empty TypeProto for an omitted input)."""
+    proto = onnx.TypeProto()
+    if x is None or x.element_type == ElementType.dynamic:
+        return proto
+    tensor = proto.tensor_type
+    tensor.elem_type = _ONNX_TYPE_OF.get(x.element_type, 0)
+    if x.shape.rank is not None:
+        tensor.shape.SetInParent()
+        for d in x.shape:
+            dim = tensor.shape.dim.add()
+            if isinstance(d, int):
+                dim.dim_value = d
+    return proto
+
+
+def function_body(node: onnx.NodeProto, inputs: list[Output | None], opset: int) -> onnx.FunctionProto | None:
+    schema = _schema(node.op_type, node.domain, opset)
+    if schema is None:
+        return None
+    body = onnx.FunctionProto()
+    if schema.has_context_dependent_function:
+        types = [_type_proto(x).SerializeToString() for x in inputs]
+        body.ParseFromString(schema.get_context_dependent_function(node.SerializeToString(), types))
+    elif schema.has_function:
+        body.ParseFromString(schema.get_function_with_opset_version(opset))
+    else:
+        return None
+    return body
+
+
+def expand(node: onnx.NodeProto, inputs: list[Output | None], opset: int) -> list[onnx.NodeProto] | None:
+    """The nodes of `node`'s function body, wired to the node's own inputs and outputs; internal names get a
+    prefix of the node's name so they never collide. None when ONNX defines no function for the node."""
+    body = function_body(node, inputs, opset)
+    if body is None:
+        return None
+    prefix = f"{node.name or node.op_type}/{node.op_type}{next(_counter)}/"
+    names: dict[str, str] = {}
+    for i, formal in enumerate(body.input):
+        names[formal] = node.input[i] if i < len(node.input) else ""
+    for i, formal in enumerate(body.output):
+        names[formal] = node.output[i] if i < len(node.output) and node.output[i] else prefix + formal
+    given = {a.name: a for a in node.attribute}
+    defaults = {a.name: a for a in body.attribute_proto}
+    return [_rename_node(n, names, prefix, given, defaults) for n in body.node]
+
+
+def _rename_node(proto: onnx.NodeProto, names: dict[str, str], prefix: str, given: dict, defaults: dict
+                 ) -> onnx.NodeProto:
+    out = onnx.NodeProto()
+    out.CopyFrom(proto)
+    out.name = prefix + (proto.name or proto.op_type)
+    del out.input[:]
+    out.input.extend(_rename(x, names, prefix) for x in proto.input)
+    del out.output[:]
+    out.output.extend(_rename(x, names, prefix) for x in proto.output)
+    del out.attribute[:]
+    for a in proto.attribute:
+        if a.ref_attr_name:
+            source = given.get(a.ref_attr_name) or defaults.get(a.ref_attr_name)
+            if source is None:
+                continue  # neither given nor defaulted: the body node's own default applies
+            resolved = onnx.AttributeProto()
+            resolved.CopyFrom(source)
+            resolved.name = a.name
+            out.attribute.append(resolved)
+            continue
+        copy = onnx.AttributeProto()
+        copy.CopyFrom(a)
+        if a.type == onnx.AttributeProto.GRAPH:
+            _rename_graph(copy.g, names, prefix, given, defaults)
+        elif a.type == onnx.AttributeProto.GRAPHS:
+            for g in copy.graphs:
+                _rename_graph(g, names, prefix, given, defaults)
+        out.attribute.append(copy)
+    return out
+
+
+def _rename(name: str, names: dict[str, str], prefix: str) -> str:
+    if not name:
+        return ""
+    return names.get(name, prefix + name)
+
+
+def _rename_graph(g: onnx.GraphProto, names: dict[str, str], prefix: str, given: dict, defaults: dict) -> None:
+    """A sub-graph inside a function body: names it defines stay its own; names of the function's scope that it
+    reads are renamed like the rest of the body."""
+    local = {x.name for x in g.input} | {t.name for t in g.initializer}
+    local |= {o for n in g.node for o in n.output if o}
+    inner = {k: v for k, v in names.items() if k not in local}
+    renamed = []
+    for n in g.node:
+        copy = _rename_node(n, inner, prefix, given, defaults)
+        # Names defined inside the sub-graph keep their spelling (only outer ones take the prefix).
+        del copy.input[:]
+        copy.input.extend(x if x in local or not x else _rename(x, inner, prefix) for x in n.input)
+        del copy.output[:]
+        copy.output.extend(n.output)
+        renamed.append(copy)
+    del g.node[:]
+    g.node.extend(renamed)
