@@ -1,0 +1,98 @@
+"""Real transformer (Hugging Face) and detection / segmentation (torchvision) models with random weights, exported
+to ONNX (zoo_exports.py), converted by irforge, and run by the real OpenVINO runtime (f32) and by the reference
+runtime, both held against onnxruntime. Models with dynamic axes are converted once and run at several shapes:
+the IR must keep those axes dynamic.
+
+Tolerance: rtol 1e-4, plus an atol of ATOL_SCALE times the output's largest magnitude. An output element is a
+float32 sum of hundreds of products (attention, 768-wide dense layers, 50257-wide logits); its rounding error
+is proportional to the size of those terms, that is to the scale of the layer, not to the element itself, so an
+element near zero in a layer whose values are ~|y|max cannot meet a pure relative bound. Scaling the atol with
+the output keeps the check equally tight for outputs of 0.2 and of 10.
+
+Detections are compared as sets: NMS keeps boxes in score order, and two runtimes may order equal-scored boxes
+differently. Each expected detection must find one unmatched detection of the same label whose box and score
+agree within the tolerance; masks of matched detections are then compared elementwise.
+
+Run everything with `pytest -m heavy tests/frontends/onnx/test_zoo_models.py` (or `.ci/run -m heavy`); the
+default run keeps a small BERT, a small GPT-2 and one detection model at a small input size.
+"""
+from __future__ import annotations
+
+import importlib.util
+import os
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import irforge
+from irforge.core.shape import Interval
+from oracles import assert_close, run_onnxruntime, run_openvino, run_reference
+
+sys.path.insert(0, os.path.dirname(__file__))
+import zoo_exports  # noqa: E402
+
+RTOL = 1e-4
+ATOL_SCALE = 1e-5
+
+
+def _params(family: str, detection: bool = False):
+    return [pytest.param(s, marks=[pytest.mark.heavy] if s.heavy else [], id=s.name)
+            for s in zoo_exports.ZOO.values() if s.family == family and s.detection == detection]
+
+
+def _require(package: str) -> None:
+    """Skip without the package that builds the exports (found, not imported: cached runs never import it)."""
+    if importlib.util.find_spec(package) is None:
+        pytest.skip(f"{package} is not installed")
+
+
+def _atol(expected: np.ndarray) -> float:
+    return ATOL_SCALE * max(float(np.max(np.abs(expected))) if expected.size else 0.0, 1e-30)
+
+
+def _convert(spec: zoo_exports.ZooModel, tmp_path: Path) -> tuple[Path, Path]:
+    path = zoo_exports.export(spec)
+    graph = irforge.convert_model(str(path))
+    # The axes exported as dynamic stay dynamic in the IR; the static ones stay static.
+    for param, spec_input in zip(graph.parameters, spec.inputs):
+        assert param.name == spec_input.name
+        shape = param.outputs[0].shape
+        for dim, declared in zip(shape, spec_input.dims):
+            assert isinstance(dim, Interval) if isinstance(declared, str) else dim == declared, \
+                f"{param.name}: IR shape [{shape}] for ONNX dims {spec_input.dims}"
+    xml, _ = irforge.save_model(graph, tmp_path / "ir" / f"{spec.name}.xml")
+    return path, xml
+
+
+def _assert_same_dense(names: tuple[str, ...], got: list[np.ndarray], expected: list[np.ndarray], what: str) -> None:
+    assert len(got) == len(expected), f"{what} gives {len(got)} outputs, onnxruntime {len(expected)}"
+    for out, g, e in zip(names, got, expected):
+        assert_close(g, e, RTOL, _atol(e), f"{out}: {what} vs onnxruntime")
+
+
+def _check_dense(spec: zoo_exports.ZooModel, tmp_path: Path) -> None:
+    pytest.importorskip("onnxruntime")
+    path, xml = _convert(spec, tmp_path)
+    for axes in spec.shapes:
+        feeds = zoo_exports.feeds(spec, axes)
+        expected = run_onnxruntime(path, feeds)
+        # Random weights must give a non-degenerate answer, or the comparison proves little.
+        assert all(np.std(e) > 1e-3 * np.max(np.abs(e)) for e in expected), f"degenerate outputs at {axes}"
+        _assert_same_dense(spec.outputs, run_openvino(xml, feeds), expected, f"OpenVINO at {axes}")
+        _assert_same_dense(spec.outputs, run_reference(xml, feeds), expected, f"reference runtime at {axes}")
+
+
+@pytest.mark.parametrize("spec", _params("transformers"))
+def test_transformer(spec: zoo_exports.ZooModel, tmp_path: Path):
+    """Hugging Face models built from their configs: token ids with a padded attention mask, or images."""
+    _require("transformers")
+    _check_dense(spec, tmp_path)
+
+
+@pytest.mark.parametrize("spec", _params("torchvision"))
+def test_segmentation(spec: zoo_exports.ZooModel, tmp_path: Path):
+    """torchvision segmentation heads: dynamic batch and image size (the final Resize takes the input's size)."""
+    _require("torchvision")
+    _check_dense(spec, tmp_path)
