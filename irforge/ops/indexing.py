@@ -7,7 +7,7 @@ import numpy as np
 
 from irforge.core.shape import DYNAMIC, Dim, Interval, make_dim
 
-from .base import ElementType, Op, PartialShape, TensorInfo, normalize_axis
+from .base import ElementType, Op, PartialShape, TensorInfo, normalize_axis, partial_value
 
 
 def _ints(info: TensorInfo) -> list[int] | None:
@@ -19,6 +19,7 @@ class Gather(Op):
     """opset8 Gather: indices (negative allowed) along an axis, with batch_dims leading dims in common."""
 
     TYPE = "Gather"
+    MOVES_PARTIAL_VALUES = True
     VERSION = "opset8"
     batch_dims: int = 0
 
@@ -56,11 +57,23 @@ def _slice_dim(size: Dim, start: int, stop: int, step: int) -> Dim:
     return make_dim(lower if upper is None or lower <= upper else 0, upper)
 
 
+def _slice_dim_bounds(size: Dim, start: Dim, stop: Dim, step: int) -> Dim:
+    """The length of a slice of a static axis whose start or stop is only bounded (a dynamic dim, so never
+    negative): the length is monotonic in each, so the extreme bounds give its extremes."""
+    if not isinstance(size, int):
+        return DYNAMIC
+    def ends(d: Dim) -> tuple[int, int]:
+        return (d, d) if isinstance(d, int) else (d.lower, size if d.upper is None else min(d.upper, size))
+    lengths = [len(range(*slice(b, e, step).indices(size))) for b in ends(start) for e in ends(stop)]
+    return make_dim(min(lengths), max(lengths))
+
+
 @dataclass(frozen=True)
 class StridedSlice(Op):
     """opset1 StridedSlice: begin/end/stride inputs with begin/end/new_axis/shrink_axis/ellipsis masks."""
 
     TYPE = "StridedSlice"
+    MOVES_PARTIAL_VALUES = True
     begin_mask: tuple[int, ...] = ()
     end_mask: tuple[int, ...] = ()
     new_axis_mask: tuple[int, ...] = ()
@@ -140,11 +153,12 @@ class Slice(Op):
     """opset8 Slice: start/stop/step (and optional axes) inputs, clamped like Python slices."""
 
     TYPE = "Slice"
+    MOVES_PARTIAL_VALUES = True
     VERSION = "opset8"
 
     def infer(self, x: TensorInfo, start: TensorInfo, stop: TensorInfo, step: TensorInfo,
               axes: TensorInfo | None = None) -> list[TensorInfo]:
-        st, sp, sd = _ints(start), _ints(stop), _ints(step)
+        st, sp, sd = partial_value(start), partial_value(stop), _ints(step)
         if x.rank is None:
             return [TensorInfo(x.element_type, PartialShape(None))]
         ax = list(range(len(st))) if axes is None and st is not None else (_ints(axes) if axes is not None else None)
@@ -155,7 +169,10 @@ class Slice(Op):
         out = list(x.shape)
         for a, b, e, s in zip(ax, st, sp, sd):
             a = normalize_axis(a, x.rank)
-            out[a] = _slice_dim(x.shape[a], b, e, s)
+            if isinstance(b, int) and isinstance(e, int):
+                out[a] = _slice_dim(x.shape[a], b, e, s)
+            else:
+                out[a] = _slice_dim_bounds(x.shape[a], b, e, s)
         return [TensorInfo(x.element_type, PartialShape(out))]
 
     def evaluate(self, x, start, stop, step, axes=None):

@@ -28,7 +28,7 @@ import pytest
 
 import irforge
 from irforge.core.shape import Interval
-from oracles import assert_close, run_onnxruntime, run_openvino, run_reference
+from oracles import assert_close, openvino, run_onnxruntime, run_openvino, run_reference
 
 sys.path.insert(0, os.path.dirname(__file__))
 import zoo_exports  # noqa: E402
@@ -52,6 +52,33 @@ def _atol(expected: np.ndarray) -> float:
     return ATOL_SCALE * max(float(np.max(np.abs(expected))) if expected.size else 0.0, 1e-30)
 
 
+def _assert_shapes_as_static_as_openvino(graph, xml: Path) -> None:
+    """OpenVINO re-infers every shape of our IR when it reads it (its bound and value propagation): each dim it
+    finds static must be static, and the same, in irforge's inference; dims irforge finds static OpenVINO must
+    not contradict. (Dynamic models lean on this: an attention Reshape that loses its head size, a Resize that
+    loses its channels, makes every later shape in the IR "?".)"""
+    model = openvino().Core().read_model(str(xml))
+    ours = {n.name: n for n in graph.nodes}
+    worse = []
+    for op in model.get_ordered_ops():
+        node = ours.get(op.get_friendly_name())
+        if node is None or op.get_type_name() in ("Result", "Constant"):
+            continue
+        for port, out in zip(op.outputs(), node.outputs):
+            theirs = port.get_partial_shape()
+            if theirs.rank.is_dynamic:
+                continue
+            mine = out.shape
+            assert mine.rank is not None, f"{node.name}: rank unknown, OpenVINO infers [{theirs}]"
+            assert mine.rank == theirs.rank.get_length(), f"{node.name}: [{mine}] vs OpenVINO [{theirs}]"
+            for a, b in zip(mine, theirs):
+                if b.is_static and a != b.get_length():
+                    worse.append(f"{node.name} ({node.op.TYPE}): [{mine}], OpenVINO [{theirs}]")
+                    break
+                assert not isinstance(a, int) or b.is_dynamic or a == b.get_length()
+    assert not worse, f"{len(worse)} outputs less static than OpenVINO infers them:\n" + "\n".join(worse[:10])
+
+
 def _convert(spec: zoo_exports.ZooModel, tmp_path: Path) -> tuple[Path, Path]:
     path = zoo_exports.export(spec)
     graph = irforge.convert_model(str(path))
@@ -63,6 +90,7 @@ def _convert(spec: zoo_exports.ZooModel, tmp_path: Path) -> tuple[Path, Path]:
             assert isinstance(dim, Interval) if isinstance(declared, str) else dim == declared, \
                 f"{param.name}: IR shape [{shape}] for ONNX dims {spec_input.dims}"
     xml, _ = irforge.save_model(graph, tmp_path / "ir" / f"{spec.name}.xml")
+    _assert_shapes_as_static_as_openvino(graph, xml)
     return path, xml
 
 
