@@ -152,6 +152,37 @@ def build_gpt2(**settings):
     return _hf_model("GPT2LMHeadModel", "GPT2Config", **settings), {"use_cache": False}
 
 
+class _GPT2WithPast:
+    """GPT-2 as a generation step exports it (Optimum's decoder_with_past): new token ids, the attention mask
+    over past + new tokens, and each layer's past keys and values in; logits and the grown keys and values out.
+    The flat past tensors are put into the DynamicCache that transformers 5 expects."""
+
+    def __new__(cls, model):
+        import torch
+        from transformers import DynamicCache
+        layers = model.config.n_layer
+
+        class WithPast(torch.nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.model = model
+
+            def forward(self, input_ids, attention_mask, *past):
+                cache = DynamicCache(config=model.config)
+                for i in range(layers):
+                    cache.update(past[2 * i], past[2 * i + 1], i)
+                out = self.model(input_ids=input_ids, attention_mask=attention_mask, past_key_values=cache,
+                                 use_cache=True, return_dict=True)
+                present = [t for layer in out.past_key_values.layers for t in (layer.keys, layer.values)]
+                return (out.logits, *present)
+
+        return WithPast()
+
+
+def build_gpt2_with_past(**settings):
+    return _GPT2WithPast(_hf_model("GPT2LMHeadModel", "GPT2Config", **settings)), None
+
+
 def build_t5_encoder(**settings):
     return _hf_model("T5EncoderModel", "T5Config", **settings), {}
 
@@ -219,7 +250,8 @@ def build_torchvision(builder: str, **kwargs):
 
 
 BUILDERS: dict[str, Callable] = {
-    "bert": build_bert, "distilbert": build_distilbert, "gpt2": build_gpt2, "t5_encoder": build_t5_encoder,
+    "bert": build_bert, "distilbert": build_distilbert, "gpt2": build_gpt2, "gpt2_with_past": build_gpt2_with_past,
+    "t5_encoder": build_t5_encoder,
     "t5_decoder": build_t5_decoder, "vit": build_vit, "whisper_encoder": build_whisper_encoder,
 }
 
@@ -291,6 +323,8 @@ def _text_inputs(vocab: int, segments: bool = False) -> tuple[InputSpec, ...]:
 TEXT_SHAPES = ({"batch": 2, "sequence": 16}, {"batch": 1, "sequence": 7}, {"batch": 3, "sequence": 33})
 BERT_TINY = (("hidden_size", 64), ("num_hidden_layers", 2), ("num_attention_heads", 4),
              ("intermediate_size", 128), ("vocab_size", 1000), ("max_position_embeddings", 128))
+GPT2_TINY = (("n_embd", 64), ("n_layer", 2), ("n_head", 4), ("vocab_size", 1000), ("n_positions", 128),
+             ("bos_token_id", 0), ("eos_token_id", 0))
 T5_SMALL = (("vocab_size", 32128), ("d_model", 512), ("d_kv", 64), ("d_ff", 2048), ("num_layers", 6),
             ("num_decoder_layers", 6), ("num_heads", 8), ("relative_attention_num_buckets", 32),
             ("relative_attention_max_distance", 128), ("feed_forward_proj", "relu"), ("tie_word_embeddings", True))
@@ -323,10 +357,18 @@ ZOO: dict[str, ZooModel] = {m.name: m for m in (
     ZooModel("distilbert", "transformers", "distilbert",
              (("dim", 64), ("n_layers", 2), ("n_heads", 4), ("hidden_dim", 128), ("vocab_size", 1000)),
              _text_inputs(1000), ("last_hidden_state",), TEXT_SHAPES),
-    ZooModel("gpt2_tiny", "transformers", "gpt2",
-             (("n_embd", 64), ("n_layer", 2), ("n_head", 4), ("vocab_size", 1000), ("n_positions", 128)),
-             _text_inputs(1000), ("logits",), TEXT_SHAPES, heavy=False),
+    ZooModel("gpt2_tiny", "transformers", "gpt2", GPT2_TINY, _text_inputs(1000), ("logits",), TEXT_SHAPES,
+             heavy=False),
     ZooModel("gpt2", "transformers", "gpt2", (), _text_inputs(50257), ("logits",), TEXT_SHAPES),
+    # A generation step with the KV cache: past length, new tokens and batch all dynamic (an empty past too).
+    ZooModel("gpt2_tiny_with_past", "transformers", "gpt2_with_past", GPT2_TINY,
+             (InputSpec("input_ids", ("batch", "sequence"), "tokens", 1000),
+              InputSpec("attention_mask", ("batch", "total"), "mask"))
+             + tuple(InputSpec(f"past_key_values.{i}.{kv}", ("batch", 4, "past", 16))
+                     for i in range(2) for kv in ("key", "value")),
+             ("logits",) + tuple(f"present.{i}.{kv}" for i in range(2) for kv in ("key", "value")),
+             ({"batch": 2, "sequence": 3, "past": 5, "total": 8}, {"batch": 1, "sequence": 1, "past": 9, "total": 10},
+              {"batch": 3, "sequence": 4, "past": 0, "total": 4}), heavy=False),
     ZooModel("t5_small_encoder", "transformers", "t5_encoder", T5_SMALL, _text_inputs(32128),
              ("last_hidden_state",), TEXT_SHAPES),
     ZooModel("t5_small_decoder", "transformers", "t5_decoder", T5_SMALL,
