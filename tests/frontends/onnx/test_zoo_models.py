@@ -124,3 +124,41 @@ def test_segmentation(spec: zoo_exports.ZooModel, tmp_path: Path):
     """torchvision segmentation heads: dynamic batch and image size (the final Resize takes the input's size)."""
     _require("torchvision")
     _check_dense(spec, tmp_path)
+
+
+def _match_detections(got: list[np.ndarray], expected: list[np.ndarray], what: str) -> None:
+    """Detections (boxes [N, 4], labels [N], scores [N], masks [N, 1, H, W]?) as sets: each expected one must
+    pair with an unpaired detection of the same label whose box and score agree; paired masks agree
+    elementwise. The same tolerance as dense outputs, with the atol scaled to the largest box / score / mask."""
+    boxes, labels, scores = expected[:3]
+    got_boxes, got_labels, got_scores = got[:3]
+    assert len(got_scores) == len(scores), f"{what}: {len(got_scores)} detections, onnxruntime {len(scores)}"
+    box_tol = RTOL * np.abs(boxes) + _atol(boxes)
+    score_tol = RTOL * np.abs(scores) + _atol(scores)
+    free = np.ones(len(got_scores), bool)
+    pairs = []
+    for i in range(len(scores)):
+        ok = (free & (got_labels == labels[i]) & (np.abs(got_scores - scores[i]) <= score_tol[i])
+              & np.all(np.abs(got_boxes - boxes[i]) <= box_tol[i], axis=1))
+        assert ok.any(), (f"{what}: no detection matches onnxruntime's #{i} (label {labels[i]}, score "
+                          f"{scores[i]:.6g}, box {boxes[i].tolist()}); nearest box "
+                          f"{got_boxes[np.argmin(np.abs(got_boxes - boxes[i]).max(axis=1))].tolist()}")
+        j = int(np.flatnonzero(ok)[np.argmin(np.abs(got_boxes[ok] - boxes[i]).max(axis=1))])
+        free[j] = False
+        pairs.append(j)
+    for k in range(3, len(expected)):         # masks (or any per-detection tensor): in the paired order
+        assert_close(got[k][pairs], expected[k], RTOL, _atol(expected[k]), f"{what}: output {k} of the pairs")
+
+
+@pytest.mark.parametrize("spec", _params("torchvision", detection=True))
+def test_detection(spec: zoo_exports.ZooModel, tmp_path: Path):
+    """torchvision detectors (their If / Loop / NonMaxSuppression / RoiAlign / TopK post-processing) with the
+    score thresholds lowered so random weights still give detections."""
+    _require("torchvision")
+    pytest.importorskip("onnxruntime")
+    path, xml = _convert(spec, tmp_path)
+    feeds = zoo_exports.feeds(spec)
+    expected = run_onnxruntime(path, feeds)
+    assert len(expected[2]) >= 10, "too few detections to compare: lower the score threshold"
+    _match_detections(run_openvino(xml, feeds), expected, "OpenVINO")
+    _match_detections(run_reference(xml, feeds), expected, "reference runtime")
