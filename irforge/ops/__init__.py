@@ -9,9 +9,12 @@ from .interpolate import *  # noqa: F401,F403
 from .logic import *  # noqa: F401,F403
 from .scatter import *  # noqa: F401,F403
 from .matmul import *  # noqa: F401,F403
+from .misc import *  # noqa: F401,F403
+from .nms import *  # noqa: F401,F403
 from .normalization import *  # noqa: F401,F403
 from .opset import OPSET, find_op  # noqa: F401
 from .pooling import *  # noqa: F401,F403
 from .recurrent import *  # noqa: F401,F403
 from .reduction import *  # noqa: F401,F403
 from .shape_ops import *  # noqa: F401,F403
+from .signal import *  # noqa: F401,F403

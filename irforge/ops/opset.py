@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import re
 
-from . import activation, convolution, elementwise, indexing, matmul, normalization, pooling, recurrent, reduction, shape_ops
-from . import control_flow, interpolate, logic, scatter
+from . import activation, convolution, elementwise, indexing, matmul, normalization, pooling, reduction, shape_ops
+from . import control_flow, interpolate, logic, misc, nms, recurrent, scatter, signal
 from .base import Constant, Op, Parameter, Result
 
 OPSET: tuple[type[Op], ...] = (
@@ -18,11 +18,14 @@ OPSET: tuple[type[Op], ...] = (
     *reduction.OPS,
     *shape_ops.OPS,
     *indexing.OPS,
-    *recurrent.OPS,
     *logic.OPS,
     *scatter.OPS,
     *interpolate.OPS,
     *control_flow.OPS,
+    *recurrent.OPS,
+    *nms.OPS,
+    *signal.OPS,
+    *misc.OPS,
 )
 
 # The IR reader's aliases (OpenVINO reads these type names as the same op).

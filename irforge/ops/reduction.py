@@ -67,15 +67,24 @@ def _mean(x: np.ndarray, axes: tuple[int, ...]) -> np.ndarray:
 ReduceSum = _reduce("ReduceSum", lambda x, a: np.sum(x, axis=a))
 ReduceMean = _reduce("ReduceMean", _mean)
 def _extreme(x: np.ndarray, low: bool) -> object:
-    """What the runtime gives for max / min over an empty set: the type's lowest / highest finite value."""
+    """The runtime starts max / min from the type's lowest / highest finite value: an empty set gives it, and so
+    does a set of only -inf (max) or +inf (min)."""
     if x.dtype == np.bool_:
         return not low
     info = np.finfo(x.dtype) if x.dtype.kind == "f" else np.iinfo(x.dtype)
     return info.min if low else info.max
 
 
-ReduceMax = _reduce("ReduceMax", lambda x, a: np.max(x, axis=a, initial=_extreme(x, True)))
-ReduceMin = _reduce("ReduceMin", lambda x, a: np.min(x, axis=a, initial=_extreme(x, False)))
+def _max(x: np.ndarray, axes: tuple[int, ...]) -> np.ndarray:
+    return np.max(x, axis=axes, initial=_extreme(x, True))
+
+
+def _min(x: np.ndarray, axes: tuple[int, ...]) -> np.ndarray:
+    return np.min(x, axis=axes, initial=_extreme(x, False))
+
+
+ReduceMax = _reduce("ReduceMax", _max)
+ReduceMin = _reduce("ReduceMin", _min)
 ReduceProd = _reduce("ReduceProd", lambda x, a: np.prod(x, axis=a))
 ReduceL1 = _reduce("ReduceL1", lambda x, a: np.sum(np.abs(x), axis=a), "opset4")
 ReduceL2 = _reduce("ReduceL2", lambda x, a: np.sqrt(np.sum(np.square(x.astype(np.float64)), axis=a)), "opset4")

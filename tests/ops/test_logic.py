@@ -38,3 +38,4 @@ def test_float_checks(tmp_path):
     for op in (ops.IsInf(), ops.IsInf(detect_negative=False), ops.IsInf(detect_positive=False), ops.IsNaN(),
                ops.IsFinite()):
         check_op_against_openvino(op, [x], tmp_path)
+

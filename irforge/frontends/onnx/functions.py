@@ -83,15 +83,17 @@ def expand(node: onnx.NodeProto, inputs: list[Output | None], opset: int) -> lis
     return [_rename_node(n, names, prefix, given, defaults) for n in body.node]
 
 
-def _rename_node(proto: onnx.NodeProto, names: dict[str, str], prefix: str, given: dict, defaults: dict
-                 ) -> onnx.NodeProto:
+def _rename_node(proto: onnx.NodeProto, names: dict[str, str], prefix: str, given: dict, defaults: dict,
+                 keep: frozenset[str] = frozenset()) -> onnx.NodeProto:
+    """A copy of a body node: attribute references resolved, value names renamed, except the names in `keep`
+    (defined by an enclosing sub-graph of the body), which stay as they are."""
     out = onnx.NodeProto()
     out.CopyFrom(proto)
     out.name = prefix + (proto.name or proto.op_type)
     del out.input[:]
-    out.input.extend(_rename(x, names, prefix) for x in proto.input)
+    out.input.extend(_rename(x, names, prefix, keep) for x in proto.input)
     del out.output[:]
-    out.output.extend(_rename(x, names, prefix) for x in proto.output)
+    out.output.extend(_rename(x, names, prefix, keep) for x in proto.output)
     del out.attribute[:]
     for a in proto.attribute:
         if a.ref_attr_name:
@@ -105,35 +107,30 @@ def _rename_node(proto: onnx.NodeProto, names: dict[str, str], prefix: str, give
             continue
         copy = onnx.AttributeProto()
         copy.CopyFrom(a)
-        if a.type == onnx.AttributeProto.GRAPH:
-            _rename_graph(copy.g, names, prefix, given, defaults)
-        elif a.type == onnx.AttributeProto.GRAPHS:
-            for g in copy.graphs:
-                _rename_graph(g, names, prefix, given, defaults)
+        for g in ([copy.g] if a.type == onnx.AttributeProto.GRAPH else
+                  list(copy.graphs) if a.type == onnx.AttributeProto.GRAPHS else []):
+            _rename_graph(g, names, prefix, given, defaults, keep)
         out.attribute.append(copy)
     return out
 
 
-def _rename(name: str, names: dict[str, str], prefix: str) -> str:
-    if not name:
-        return ""
+def _rename(name: str, names: dict[str, str], prefix: str, keep: frozenset[str] = frozenset()) -> str:
+    if not name or name in keep:
+        return name
     return names.get(name, prefix + name)
 
 
-def _rename_graph(g: onnx.GraphProto, names: dict[str, str], prefix: str, given: dict, defaults: dict) -> None:
-    """A sub-graph inside a function body: names it defines stay its own; names of the function's scope that it
-    reads are renamed like the rest of the body."""
+def _rename_graph(g: onnx.GraphProto, names: dict[str, str], prefix: str, given: dict, defaults: dict,
+                  keep: frozenset[str]) -> None:
+    """A sub-graph inside a function body: the names it defines keep their spelling (in it and in the sub-graphs
+    it holds); names of the function's scope that it reads are renamed like the rest of the body."""
     local = {x.name for x in g.input} | {t.name for t in g.initializer}
     local |= {o for n in g.node for o in n.output if o}
-    inner = {k: v for k, v in names.items() if k not in local}
-    renamed = []
-    for n in g.node:
-        copy = _rename_node(n, inner, prefix, given, defaults)
-        # Names defined inside the sub-graph keep their spelling (only outer ones take the prefix).
-        del copy.input[:]
-        copy.input.extend(x if x in local or not x else _rename(x, inner, prefix) for x in n.input)
-        del copy.output[:]
-        copy.output.extend(n.output)
-        renamed.append(copy)
+    inner = keep | frozenset(local)
+    renamed = [_rename_node(n, names, prefix, given, defaults, inner) for n in g.node]
+    for copy, original in zip(renamed, g.node):
+        copy.name = original.name or copy.name
     del g.node[:]
     g.node.extend(renamed)
+    for o in g.output:
+        o.name = _rename(o.name, names, prefix, inner)

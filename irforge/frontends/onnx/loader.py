@@ -39,6 +39,7 @@ class Scope:
     pending_initializers: dict[str, onnx.TensorProto] = field(default_factory=dict)
     base_dir: str = ""
     weight_slices: dict[str, FileSlice] = field(default_factory=dict)  # raw_data left in the model file
+    inline: bool = False  # a branch translated into its parent's graph (If with a known condition): no captures
 
     def lookup(self, name: str) -> Output | None:
         if name in self.tensors:
@@ -52,6 +53,9 @@ class Scope:
         outer = self.parent.lookup(name)
         if outer is None:
             return None
+        if self.inline:
+            self.tensors[name] = outer
+            return outer
         if outer.value is not None:  # a small known outer value is simply copied in as a constant
             inner = self.graph.constant(outer.value, outer.element_type, name=name)
         else:

@@ -6,7 +6,8 @@ from __future__ import annotations
 
 from irforge import ops
 
-from .translators import control_flow, indexing, linalg, math, nn, normalization, pointwise, resize, structured, tensor
+from .translators import (control_flow, detection, indexing, linalg, math, nn, normalization, pointwise, quantization,
+                          recurrent, resize, signal, spatial, structured, tensor, training)
 from .translators.generic import Translator, binary, identity, unary, variadic
 
 OP_TABLE: dict[str, dict[int, Translator]] = {
@@ -170,4 +171,29 @@ OP_TABLE: dict[str, dict[int, Translator]] = {
     "If":                 {1: control_flow.if_},
     "Loop":               {1: control_flow.loop},
     "Scan":               {9: control_flow.scan},
+    # -- recurrent layers (translators/recurrent.py) ----------------------------------------------------------
+    "RNN":                {7: recurrent.rnn},
+    "GRU":                {7: recurrent.gru},
+    "LSTM":               {7: recurrent.lstm},
+    # -- detection (translators/detection.py) and signal processing (translators/signal.py) -------------------
+    "NonMaxSuppression":  {10: detection.non_max_suppression},
+    "RoiAlign":           {10: detection.roi_align},
+    "DFT":                {17: signal.dft},
+    "STFT":               {17: signal.stft},
+    # -- spatial rearrangement and sampling (translators/spatial.py) -------------------------------------------
+    "DepthToSpace":       {1: spatial.depth_to_space},
+    "SpaceToDepth":       {1: spatial.space_to_depth},
+    "GridSample":         {16: spatial.grid_sample},
+    "Col2Im":             {18: spatial.col2im},
+    # -- quantization (translators/quantization.py) -----------------------------------------------------------
+    "QuantizeLinear":     {10: quantization.quantize_linear},
+    "DequantizeLinear":   {10: quantization.dequantize_linear},
+    "QLinearMatMul":      {10: quantization.qlinear_matmul},
+    "QLinearConv":        {10: quantization.qlinear_conv},
+    "MatMulInteger":      {10: quantization.matmul_integer},
+    "ConvInteger":        {10: quantization.conv_integer},
+    # -- optimizer steps of ai.onnx.preview.training (translators/training.py) --------------------------------
+    "ai.onnx.preview.training::Adagrad":  {1: training.adagrad},
+    "ai.onnx.preview.training::Adam":     {1: training.adam},
+    "ai.onnx.preview.training::Momentum": {1: training.momentum},
 }

@@ -42,6 +42,18 @@ def if_(n: OnnxNode) -> list[Output]:
     then_graph, else_graph = n.graph_attr("then_branch"), n.graph_attr("else_branch")
     if then_graph is None or else_graph is None:
         raise n.error("then_branch and else_branch are required")
+    if condition.value is not None:
+        # Known while converting (often a test on a static shape): only the taken branch is translated, into
+        # this graph. (The runtime validates both bodies of an If with the real shapes, and the untaken one
+        # may not fit them.)
+        taken = then_graph if bool(np.asarray(condition.value).reshape(-1)[0]) else else_graph
+        scope = type(n.scope)(n.graph, parent=n.scope, base_dir=n.scope.base_dir, inline=True,
+                              pending_initializers={t.name: t for t in taken.initializer})
+        n.translator.translate_nodes(taken, scope)  # type: ignore[attr-defined]
+        outputs = [scope.lookup(o.name) for o in taken.output]
+        if any(o is None for o in outputs):
+            raise n.error("a branch output is not produced")
+        return outputs  # type: ignore[return-value]
     then_body, then_scope = n.translator.translate_body(then_graph, n.scope)  # type: ignore[attr-defined]
     else_body, else_scope = n.translator.translate_body(else_graph, n.scope)  # type: ignore[attr-defined]
     outer: list[Output] = []

@@ -143,3 +143,20 @@ def pad_wrap(n: OnnxNode, x: Output, begin: list[int], end: list[int]) -> Output
                                n.const(i64([axis]))))
         x = parts[0] if len(parts) == 1 else n.out(ops.Concat(axis=axis), *parts)
     return x
+
+
+def tile(n: OnnxNode, x: Output, repeats: Output) -> Output:
+    """Tile by repeats known only at run time, as Broadcast: x [d0, d1, ...] viewed as [1, d0, 1, d1, ...] is
+    broadcast to [r0, d0, r1, d1, ...] and folded to [r0 * d0, ...]. (The CPU plugin's Tile gave NaNs with run-time
+    repeats in OpenVINO 2026.4.)"""
+    rank = x.shape.rank
+    if rank is None:
+        raise n.error("Tile with run-time repeats needs an input of known rank")
+    spread = n.out(ops.Unsqueeze(), x, n.const(i64(list(range(0, 2 * rank, 2)))))      # [1, d0, 1, d1, ...]
+    shape = n.out(ops.ShapeOf(), x)
+    repeats = n.out(ops.Convert(ElementType.i64), repeats)
+    pairs = n.out(ops.Concat(axis=1), n.out(ops.Unsqueeze(), repeats, n.const(i64([1]))),
+                  n.out(ops.Unsqueeze(), shape, n.const(i64([1]))))                    # [[r0, d0], [r1, d1], ...]
+    target = n.out(ops.Reshape(), pairs, n.const(i64([2 * rank])))
+    wide = n.out(ops.Broadcast(), spread, target)
+    return n.out(ops.Reshape(), wide, n.out(ops.Multiply(), repeats, shape))

@@ -76,7 +76,9 @@ def mod(n: OnnxNode) -> list[Output]:
         return [n.out(ops.Mod(), a, b)]
     if not a.element_type.is_float:
         return [n.out(ops.FloorMod(), a, b)]
-    r = n.out(ops.Mod(), a, b)
+    # OpenVINO's Mod gives NaN for a finite value modulo an infinity (C's fmod gives the value): select it.
+    keep = n.out(ops.LogicalAnd(), n.out(ops.IsInf(), b), n.out(ops.IsFinite(), a))
+    r = n.out(ops.Select(), keep, a, n.out(ops.Mod(), a, b))
     zero = scalar(n, 0, a)
     differ = n.out(ops.NotEqual(), n.out(ops.Less(), r, zero), n.out(ops.Less(), b, zero))
     move = n.out(ops.LogicalAnd(), n.out(ops.NotEqual(), r, zero), differ)

@@ -199,6 +199,8 @@ def expand(n: OnnxNode) -> list[Output]:
 
 
 def tile(n: OnnxNode) -> list[Output]:
+    if n.input(1).value is None:  # run-time repeats
+        return [dynamic.tile(n, n.input(0), n.input(1))]
     return [n.out(ops.Tile(), n.input(0), n.input(1))]
 
 
@@ -254,5 +256,6 @@ def dropout(n: OnnxNode) -> list[Output]:
 
 def range_(n: OnnxNode) -> list[Output]:
     """Range-11: start, limit, delta scalars of one type -> Range-4 with that output type."""
-    start, limit, delta = n.input(0), n.input(1), n.input(2)
+    start, limit, delta = (x if x.shape.rank in (0, None) else n.out(ops.Reshape(), x, n.const(i64([])))
+                           for x in (n.input(0), n.input(1), n.input(2)))  # one-element tensors -> scalars
     return [n.out(ops.Range(output_type=start.element_type), start, limit, delta)]

@@ -1,0 +1,43 @@
+"""DFT, IDFT, RDFT, IRDFT and STFT against the real OpenVINO runtime."""
+import numpy as np
+import pytest
+
+from irforge import ops
+from oracles import check_op_against_openvino
+
+rng = np.random.default_rng(23)
+f32 = np.float32
+
+
+@pytest.mark.parametrize("op", [ops.DFT(), ops.IDFT()])
+@pytest.mark.parametrize("axes,sizes", [([1], None), ([0, 2], None), ([-1], [5]), ([1, 2], [3, 9])])
+def test_complex_transforms(tmp_path, op, axes, sizes):
+    x = rng.standard_normal((2, 6, 7, 2)).astype(f32)
+    inputs = [x, np.array(axes, np.int64)] + ([np.array(sizes, np.int64)] if sizes else [])
+    check_op_against_openvino(op, inputs, tmp_path, constant=[False] + [True] * (len(inputs) - 1), rtol=1e-4,
+                              atol=1e-4)
+
+
+@pytest.mark.parametrize("axes,sizes", [([1], None), ([0, 2], None), ([2], [5]), ([1, 2], [4, 6])])  # (the CPU plugin cannot pad: sizes only trim)
+def test_rdft(tmp_path, axes, sizes):
+    x = rng.standard_normal((2, 6, 7)).astype(f32)
+    inputs = [x, np.array(axes, np.int64)] + ([np.array(sizes, np.int64)] if sizes else [])
+    check_op_against_openvino(ops.RDFT(), inputs, tmp_path, constant=[False] + [True] * (len(inputs) - 1),
+                              rtol=1e-4, atol=1e-4)
+
+
+@pytest.mark.parametrize("axes,sizes", [([1], None), ([0, 2], None), ([2], [9]), ([1, 2], [4, 6])])
+def test_irdft(tmp_path, axes, sizes):
+    x = rng.standard_normal((2, 6, 5, 2)).astype(f32)
+    inputs = [x, np.array(axes, np.int64)] + ([np.array(sizes, np.int64)] if sizes else [])
+    check_op_against_openvino(ops.IRDFT(), inputs, tmp_path, constant=[False] + [True] * (len(inputs) - 1),
+                              rtol=1e-4, atol=1e-4)
+
+
+@pytest.mark.parametrize("transpose", [False, True])
+@pytest.mark.parametrize("window", [16, 11])
+def test_stft(tmp_path, transpose, window):
+    x = rng.standard_normal((2, 100)).astype(f32)
+    w = np.hanning(window).astype(f32)
+    check_op_against_openvino(ops.STFT(transpose_frames=transpose), [x, w, np.array(16), np.array(6)], tmp_path,
+                              constant=[False, True, True, True], rtol=1e-4, atol=1e-4)
