@@ -71,6 +71,10 @@ class NonMaxSuppression(Op):
         for b in range(scores.shape[0]):
             for c in range(scores.shape[1]):
                 class_scores = scores[b, c].astype(F32)
+                if not soft:
+                    chosen.extend((float(class_scores[i]), b, c, i)
+                                  for i in _hard_nms(rects[b], class_scores, limit, iou_max, score_min))
+                    continue
                 # Max-heap on score, then the lower box index first.
                 heap = [(-s, i, 0) for i, s in enumerate(class_scores) if s > score_min]
                 heapq.heapify(heap)
@@ -101,6 +105,31 @@ class NonMaxSuppression(Op):
         score_type = scores.dtype if scores.dtype.kind == "f" else np.float32
         picked = np.array([[b, c, s] for s, b, c, _ in chosen], score_type).reshape(-1, 3)
         return [indices, picked, np.array([len(chosen)], self.output_type.numpy)]
+
+
+def _hard_nms(rects: np.ndarray, scores: np.ndarray, limit: int, iou_max: F32, score_min: F32) -> list[int]:
+    """Greedy NMS without score decay: best first (the lower index on ties), a box is kept unless it overlaps a
+    kept one by more than iou_max. The same float32 IoU as `_iou`, one candidate against all kept boxes at once
+    (detection models feed thousands of boxes: the per-pair loop takes minutes)."""
+    candidates = np.flatnonzero(scores > score_min)
+    order = candidates[np.argsort(-scores[candidates], kind="stable")]
+    kept: list[int] = []
+    areas = (rects[:, 2] - rects[:, 0]) * (rects[:, 3] - rects[:, 1])
+    for i in order:
+        if len(kept) >= limit:
+            break
+        if kept:
+            other = rects[kept]
+            h = np.maximum(np.minimum(rects[i, 2], other[:, 2]) - np.maximum(rects[i, 0], other[:, 0]), F32(0))
+            w = np.maximum(np.minimum(rects[i, 3], other[:, 3]) - np.maximum(rects[i, 1], other[:, 1]), F32(0))
+            inter = (h * w).astype(F32)
+            with np.errstate(divide="ignore", invalid="ignore"):
+                iou = (inter / (areas[i] + areas[kept] - inter)).astype(F32)
+            iou = np.where((areas[i] <= 0) | (areas[kept] <= 0), F32(0), iou)
+            if np.any(iou > iou_max):
+                continue
+        kept.append(int(i))
+    return kept
 
 
 def _iou(a: np.ndarray, b: np.ndarray) -> F32:
