@@ -142,3 +142,21 @@ def binary(rule: BoundsRule, x: TensorInfo, y: TensorInfo, out: TensorInfo) -> T
     if all(isinstance(e, int) for e in elements):
         return TensorInfo(out.element_type, out.shape, np.array(elements, out.element_type.numpy).reshape(shape))
     return TensorInfo(out.element_type, out.shape, None, tuple(elements))  # type: ignore[arg-type]
+
+
+def reduce(rule: BoundsRule, x: TensorInfo, axes: list[int] | None, out: TensorInfo) -> TensorInfo:
+    """`out` of a reduction of the whole of a 1-D partial value (ReduceProd of the leading dims of a shape),
+    with the value or partial value that folding `rule` over the elements gives."""
+    if x.partial is None or x.rank != 1 or axes != [0] or not x.element_type.is_integral or not x.partial:
+        return out
+    total: Bounds | None = _bounds(x.partial[0])
+    for d in x.partial[1:]:
+        folded = rule(total, _bounds(d)) if total is not None else None
+        total = folded if isinstance(folded, tuple) else None
+    element = _element(total)
+    if element is None or isinstance(element, bool):
+        return out
+    if isinstance(element, int):
+        return TensorInfo(out.element_type, out.shape, np.full(out.shape.to_static(), element,
+                                                                 out.element_type.numpy))
+    return TensorInfo(out.element_type, out.shape, None, (element,))

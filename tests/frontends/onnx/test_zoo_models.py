@@ -11,7 +11,8 @@ the output keeps the check equally tight for outputs of 0.2 and of 10.
 
 Detections are compared as sets: NMS keeps boxes in score order, and two runtimes may order equal-scored boxes
 differently. Each expected detection must find one unmatched detection of the same label whose box and score
-agree within the tolerance; masks of matched detections are then compared elementwise.
+agree within the tolerance; masks of matched detections are then compared elementwise, allowing for the
+small box differences (a mask is resampled on a grid the box places).
 
 Run everything with `pytest -m heavy tests/frontends/onnx/test_zoo_models.py` (or `.ci/run -m heavy`); the
 default run keeps a small BERT, a small GPT-2 and one detection model at a small input size.
@@ -146,8 +147,16 @@ def _match_detections(got: list[np.ndarray], expected: list[np.ndarray], what: s
         j = int(np.flatnonzero(ok)[np.argmin(np.abs(got_boxes[ok] - boxes[i]).max(axis=1))])
         free[j] = False
         pairs.append(j)
-    for k in range(3, len(expected)):         # masks (or any per-detection tensor): in the paired order
-        assert_close(got[k][pairs], expected[k], RTOL, _atol(expected[k]), f"{what}: output {k} of the pairs")
+    if len(expected) > 3:
+        # Masks are pasted into the image on a grid placed by the box: a box that differs by d pixels moves every
+        # sample by up to d, so a mask value may move by d times the mask's steepest slope (per pixel), on top of
+        # the usual tolerance.
+        masks, got_masks = expected[3], got[3][pairs]
+        for i in range(len(masks)):
+            shift = float(np.max(np.abs(got_boxes[pairs[i]] - boxes[i])))
+            slope = max(float(np.max(np.abs(g))) for g in np.gradient(masks[i, 0].astype(np.float64)))
+            assert_close(got_masks[i], masks[i], RTOL, _atol(masks) + 2 * shift * slope,
+                         f"{what}: mask of onnxruntime's detection #{i} (box moved by {shift:.3g} px)")
 
 
 @pytest.mark.parametrize("spec", _params("torchvision", detection=True))
