@@ -53,7 +53,7 @@ def _slice_dim(size: Dim, start: int, stop: int, step: int) -> Dim:
         return len(range(*slice(start, stop, step).indices(size)))
     assert isinstance(size, Interval)
     lower = len(range(*slice(start, stop, step).indices(size.lower))) if start >= 0 and stop >= 0 else 0
-    upper = None if size.upper is None else len(range(*slice(start, stop, step).indices(size.upper)))
+    upper = _slice_length_bound(size.lower, size.upper, start, stop, step)
     return make_dim(lower if upper is None or lower <= upper else 0, upper)
 
 
@@ -66,6 +66,20 @@ def _slice_dim_bounds(size: Dim, start: Dim, stop: Dim, step: int) -> Dim:
         return (d, d) if isinstance(d, int) else (d.lower, size if d.upper is None else min(d.upper, size))
     lengths = [len(range(*slice(b, e, step).indices(size))) for b in ends(start) for e in ends(stop)]
     return make_dim(min(lengths), max(lengths))
+
+
+def _slice_length_bound(lower: int, upper: int | None, start: int, stop: int, step: int) -> int | None:
+    """The largest length of x[start:stop:step] over axis sizes in [lower, upper] (upper None: unbounded), or None
+    when there is none (x[2:] of an unbounded axis). The length is piecewise monotonic in the size, changing
+    course only where the size passes |start| or |stop|, so its maximum is at those sizes, at the ends, or
+    reached for huge sizes (x[:100] and x[-5:] stay bounded on an unbounded axis)."""
+    def length(n: int) -> int:
+        return len(range(*slice(start, stop, step).indices(n)))
+    top = upper if upper is not None else 2 ** 40
+    if upper is None and length(2 ** 40) != length(2 ** 41):
+        return None
+    sizes = {lower, top} | {abs(b) + d for b in (start, stop) for d in (-1, 0, 1) if lower <= abs(b) + d <= top}
+    return max(length(n) for n in sizes)
 
 
 @dataclass(frozen=True)

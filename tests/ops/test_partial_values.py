@@ -185,3 +185,28 @@ def test_only_exact_elements_are_kept():
     assert bounds._element((3, 3)) == 3 and bounds._element((-1, -1)) == -1
     assert bounds._element((2, None)) == Interval(2, None)
     assert bounds._element((-1, 4)) is None and bounds._element(None) is None
+
+
+def test_slice_of_an_unbounded_axis_may_be_bounded(tmp_path):
+    """A detector's keep[:100] on a dynamic count: at most 100 (as OpenVINO infers it)."""
+    g = Graph()
+    x = g.parameter("x", ElementType.f32, PartialShape([DYNAMIC, 4]))
+    out = g.out(ops.Slice(), x, _const(g, [0]), _const(g, [100]), _const(g, [1]), _const(g, [0]))
+    _check(g, out, "..100,4", [_feeds((150, 4)), _feeds((3, 4))], tmp_path)
+
+
+def test_slice_length_bounds_match_every_axis_size():
+    """The bounds of a slice's length over an axis size interval, against every size in it (negative starts make
+    the length shrink as the axis grows: x[-3:2] has 2 elements for a size of 3, none for 10)."""
+    from irforge.ops.indexing import _slice_dim
+    r = np.random.default_rng(3)
+    for _ in range(3000):
+        start, step = int(r.integers(-12, 13)), int(r.choice([1, 2, 3, -1, -2]))
+        stop = int(r.choice([r.integers(-12, 13), 2 ** 62, -2 ** 62]))
+        lower = int(r.integers(0, 9))
+        upper = None if r.random() < 0.5 else lower + 1 + int(r.integers(0, 11))
+        dim = _slice_dim(Interval(lower, upper), start, stop, step)
+        lo, hi = (dim, dim) if isinstance(dim, int) else (dim.lower, dim.upper)
+        lengths = [len(range(*slice(start, stop, step).indices(n))) for n in range(lower, (upper or 60) + 1)]
+        # (beyond size 60 nothing changes: every breakpoint is at |start| or |stop| <= 12)
+        assert lo <= min(lengths) and (hi is None or hi == max(lengths)), (start, stop, step, lower, upper, dim)
