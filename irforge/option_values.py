@@ -104,6 +104,15 @@ def parse_float(value: Any, option: str, nonzero: bool = False) -> float:
     return number
 
 
+def parse_offsets(value: Any, option: str = "--mean_file_offsets") -> tuple[int, int]:
+    """Two non-negative integers: "(x,y)", "[x,y]", "x,y", or a pair."""
+    items = list(value) if isinstance(value, (tuple, list)) else \
+        [v for v in re.split(r"[,\s]+", str(value).strip().strip("()[]")) if v]
+    if len(items) != 2 or not all(re.fullmatch(r"\d+", str(v).strip()) for v in items):
+        raise OptionError(option, value, "two non-negative integers such as (16,16)")
+    return int(items[0]), int(items[1])
+
+
 def parse_positive_int(value: Any, option: str) -> int:
     text = str(value).strip()
     if isinstance(value, bool) or not re.fullmatch(r"\d+", text) or int(text) <= 0:

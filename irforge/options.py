@@ -17,6 +17,7 @@ from irforge.option_values import (
     ChannelValues, InputSpec, LayoutSpec, merge_layouts, parse_bool, parse_channel_values, parse_float,
     parse_freeze_values, parse_input_shapes, parse_inputs, parse_layouts, parse_names, parse_positive_int,
 )
+from irforge.option_values import parse_offsets
 
 __all__ = ["ChannelValues", "ConversionOptions", "InputSpec", "LayoutSpec"]
 
@@ -212,4 +213,5 @@ _PARSERS: dict[str, Callable[[Any], Any]] = {
     "output_dir": os.fspath,
     "model_name": str,
     "log_level": str,
+    "mean_file_offsets": parse_offsets,
 }

@@ -158,3 +158,19 @@ def check_op_against_openvino(op: Op, inputs: Sequence[np.ndarray], tmp_path: Pa
 
 def temporary_dir() -> Path:
     return Path(tempfile.mkdtemp(prefix="irforge-test-"))
+
+
+def fold_with_openvino(op: Op, inputs: Sequence[np.ndarray], tmp_path: Path) -> list[np.ndarray]:
+    """OpenVINO's reference implementation of one op (its constant folding), for where the CPU plugin departs
+    from the specification: the op's IR with every input a Const is read and ConstantFolding is run."""
+    ov = openvino()
+    from openvino._pyopenvino.passes import ConstantFolding, Manager
+    g = single_op_graph(op, inputs, [True] * len(inputs))
+    xml, _ = irforge.save_model(g, tmp_path / f"{op.TYPE}_folded.xml")
+    model = ov.Core().read_model(str(xml))
+    manager = Manager()
+    manager.register_pass(ConstantFolding())
+    manager.run_passes(model)
+    folded = [r.input_value(0).get_node() for r in model.get_results()]
+    assert all(n.get_type_name() == "Constant" for n in folded), "OpenVINO could not fold the op"
+    return [np.array(n.get_data()) for n in folded]

@@ -11,13 +11,29 @@ from irforge.errors import IrforgeError, OptionError
 
 
 def build_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="irforge infer", description="Run an IR on inputs saved as .npy / .npz.")
+    p = argparse.ArgumentParser(prog="irforge infer", description="Run an IR on inputs saved as .npy / .npz, "
+                                "or a Kaldi IR on a Kaldi archive as nnet3-compute does.")
     p.add_argument("model", help="the IR .xml (its .bin beside it)")
     p.add_argument("--input", required=True, help="input.npy (one input), input.npz (by input name), "
-                                                  "name=file.npy,name2=file2.npy, or 'random' (seeded random "
-                                                  "values of each input's shape and type: a smoke run)")
-    p.add_argument("--output", required=True, help="output .npz (every output, by name) or .npy (the first)")
+                                                  "name=file.npy,name2=file2.npy, 'random' (seeded random "
+                                                  "values of each input's shape and type: a smoke run), or a "
+                                                  "Kaldi archive (feats.ark, ark:feats.ark, text or binary)")
+    p.add_argument("--output", required=True, help="output .npz (every output, by name) or .npy (the first); "
+                                                   "for Kaldi archives out.ark (text; ark:out.ark is binary, "
+                                                   "ark,t:out.ark text)")
     p.add_argument("--device", default="reference", help="reference (irforge's runtime) or CPU (OpenVINO)")
+    kaldi = p.add_argument_group("Kaldi archives (like nnet3-compute)")
+    kaldi.add_argument("--frame-subsampling-factor", type=int, default=1, metavar="S",
+                       help="keep every S-th output frame (chain models: 3)")
+    kaldi.add_argument("--frames-per-chunk", type=int, default=0, metavar="F",
+                       help="start a fresh state every F frames, as nnet3-compute does (its default is 50; "
+                            "0, the default here, runs each utterance as one chunk). Matters only for "
+                            "recurrent models")
+    kaldi.add_argument("--extra-left-context", type=int, default=0, metavar="E",
+                       help="frames of extra left context fed before each chunk (recurrent models)")
+    kaldi.add_argument("--ivectors", metavar="ARK", help="one i-vector per utterance, fed on every frame to the "
+                       "model's second input (nnet3-compute --ivectors)")
+    kaldi.add_argument("--binary", action="store_true", help="write a binary archive")
     return p
 
 
@@ -66,9 +82,28 @@ def run(model: str, inputs, device: str) -> dict[str, np.ndarray]:
             for i, o in enumerate(compiled.outputs)}
 
 
+def openvino_request(model: str, device: str):
+    """The OpenVINO runtime on `model` (f32 precision): (compiled model, one infer request that keeps state)."""
+    try:
+        import openvino as ov
+    except ImportError:
+        raise OptionError("--device", device, "reference, or install openvino for CPU") from None
+    core = ov.Core()
+    compiled = core.compile_model(core.read_model(model), device.upper(), {"INFERENCE_PRECISION_HINT": "f32"})
+    return compiled, compiled.create_infer_request()
+
+
 def infer_main(argv: list[str]) -> int:
     args = build_parser().parse_args(argv)
     try:
+        from irforge.frontends.kaldi.ark import is_ark
+        if is_ark(args.input):
+            from irforge.cli.kaldi_infer import infer_ark
+            results = infer_ark(args.model, args.input, args.output, args.device, args.frame_subsampling_factor,
+                                args.frames_per_chunk, args.extra_left_context, args.binary, args.ivectors)
+            frames = sum(v.shape[0] for v in results.values())
+            print(f"{len(results)} utterance(s), {frames} output frame(s) -> {args.output}")
+            return 0
         outputs = run(args.model, load_inputs(args.input, args.model), args.device)
         Path(args.output).parent.mkdir(parents=True, exist_ok=True)
         if args.output.endswith(".npy"):

@@ -9,6 +9,8 @@ import time
 import traceback
 from pathlib import Path
 
+import numpy as np
+
 from irforge.errors import IrforgeError
 
 # (flag, argparse keywords, help). One table, so `--help` documents every flag and docs/CLI.md can be generated.
@@ -59,7 +61,9 @@ FLAGS: list[tuple[str, str, dict, str]] = [
     ("precision", "--compress_to_fp16", BOOL,
      "Store f32 weights as f16, each with a Convert back to f32 marked `decompression`; weights with values "
      "outside the f16 range and shape computations stay f32."),
-    ("precision", "--disable_weights_compression", BOOL, "Not implemented yet (rejected)."),
+    ("precision", "--disable_weights_compression", BOOL,
+     "Keep the weights of quantized models as f32 under their FakeQuantize (the expanded IR, up to 4x larger) "
+     "instead of storing them as i8/u8 (4-bit where the source is 4-bit) with a Convert, Subtract, Multiply."),
     ("optimize", "--disable_fusing", BOOL, "Turn off fusing of linear operations into convolutions (rejected while "
                                            "irforge has no such fusion)."),
     ("optimize", "--disable_gfusing", BOOL, "Turn off grouped convolution fusing (rejected while irforge has none)."),
@@ -129,7 +133,7 @@ EXAMPLES: dict[str, str] = {
     "--target_layout": "mo --input_model model.onnx --source_layout nchw --target_layout nhwc",
     "--data_type": "mo --input_model model.onnx --data_type FP16",
     "--compress_to_fp16": "mo --input_model model.onnx --compress_to_fp16",
-    "--disable_weights_compression": "mo --input_model model.onnx --disable_weights_compression  # rejected",
+    "--disable_weights_compression": "mo --input_model model_int8.onnx --disable_weights_compression",
     "--disable_fusing": "mo --input_model model.onnx --disable_fusing",
     "--disable_gfusing": "mo --input_model model.onnx --disable_gfusing",
     "--disable_resnet_optimization": "mo --input_model model.onnx --disable_resnet_optimization",
@@ -166,8 +170,9 @@ EXAMPLES: dict[str, str] = {
 }
 # Legacy flags that irforge does not do, with what to do instead.
 REJECTED = {
-    "--k": "Caffe's --k (CustomLayersMapping.xml) and the 'fallback to Caffe' mode are not supported: bring "
-           "unknown layers with --extensions instead.",
+    "--k": "Caffe's --k (CustomLayersMapping.xml) and the legacy 'fallback to Caffe' mode (running unknown "
+           "layers in an installed Caffe) are not supported: irforge converts without Caffe. Drop the flag; a net "
+           "with layers irforge does not know fails with one error that lists them all.",
     "--generate_deprecated_IR_V7": "IR v7 is not supported: irforge writes IR v11, which OpenVINO reads.",
 }
 GROUPS = {"model": "model", "output": "output files", "shape": "inputs, outputs and shapes",
@@ -221,12 +226,9 @@ def run_convert(argv: list[str], prog: str) -> int:
         xml, binp = save_model(graph, Path(options.output_dir) / f"{name}.xml", compress_to_fp16=options.fp16)
         seconds = time.perf_counter() - start
         if not options.silent:
-            n_ops = sum(1 for n in graph.nodes if n.op.TYPE not in ("Parameter", "Result", "Const"))
-            weights = sum(n.op.nbytes for n in graph.nodes if n.op.TYPE == "Const")  # type: ignore[attr-defined]
             print(f"[ SUCCESS ] XML file: {xml}")
             print(f"[ SUCCESS ] BIN file: {binp}")
-            print(f"[ SUCCESS ] {n_ops} ops, {weights / 1e6:.1f} MB of constants, "
-                  f"{len(graph.parameters)} input(s), {len(graph.results)} output(s), converted in {seconds:.2f} s")
+            print(f"[ SUCCESS ] {summary(graph)}, converted in {seconds:.2f} s")
         return 0
     except IrforgeError as e:
         print(f"[ ERROR ] {e}", file=sys.stderr)
@@ -253,6 +255,21 @@ def _configure_logging(level: str) -> None:
     log.handlers = [handler]
     log.setLevel(getattr(logging, "WARNING" if level == "WARN" else level, logging.ERROR))
     log.propagate = False
+
+
+def summary(graph) -> str:
+    """ops, model parameters (elements of the constants) and their bytes, inputs and outputs; for quantized
+    models the FakeQuantize nodes, the weights stored as integers and the bytes that saves."""
+    from irforge.core.graph import Constant
+    constants = [n.op for n in graph.nodes if isinstance(n.op, Constant)]
+    n_ops = sum(1 for n in graph.nodes if n.op.TYPE not in ("Parameter", "Result", "Const"))
+    elements = sum(int(np.prod(c.shape, dtype=np.int64)) for c in constants)
+    nbytes = sum(c.nbytes for c in constants)
+    from irforge.transforms.compress_quantized_weights import summarize
+    quantized = str(summarize(graph))   # FakeQuantize nodes, integer weights, bytes saved (quantized models)
+    return (f"{n_ops} ops, {elements / 1e6:.2f} M parameters ({nbytes / 1e6:.1f} MB), "
+            f"{len(graph.parameters)} input(s), {len(graph.results)} output(s)"
+            + (f", {quantized}" if quantized else ""))
 
 
 def _default_name(options) -> str:

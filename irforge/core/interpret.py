@@ -9,7 +9,7 @@ import numpy as np
 from irforge.errors import IrforgeError, NotEvaluable
 
 from .element_type import ElementType
-from .graph import Graph, Node, Parameter, Result
+from .graph import Constant, Graph, Node, Parameter, Result
 
 
 class EvaluationError(IrforgeError):
@@ -33,6 +33,19 @@ class Plan:
             if key not in keep:
                 self.free_after[step].append(key)
         self.position = position
+        # Constant values, loaded once per plan: a model run again and again (a stream, frame by frame) must not
+        # re-read its weights each call. Unaligned .bin blobs are copied once: numpy's matmul on an unaligned
+        # float array skips BLAS and runs several times slower.
+        self.constants: dict[int, np.ndarray] = {}
+
+    def constant(self, node: Node) -> np.ndarray:
+        value = self.constants.get(id(node))
+        if value is None:
+            value = np.asarray(node.op.evaluate()[0])
+            if not value.flags.aligned:
+                value = value.copy()
+            self.constants[id(node)] = value
+        return value
 
 
 def run_graph(plan: Plan, feeds: list[np.ndarray], state: dict[str, Any] | None = None) -> list[np.ndarray]:
@@ -44,6 +57,9 @@ def run_graph(plan: Plan, feeds: list[np.ndarray], state: dict[str, Any] | None 
     state = {} if state is None else state
     for step, node in enumerate(plan.order):
         if isinstance(node.op, (Parameter, Result)):
+            continue
+        if isinstance(node.op, Constant):
+            values[(id(node), 0)] = plan.constant(node)
             continue
         args = [values[(id(x.node), x.index)] for x in node.inputs]
         try:

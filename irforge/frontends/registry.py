@@ -13,7 +13,10 @@ from irforge.options import ConversionOptions
 # framework -> module exposing `accepts(options) -> bool` and `load(options) -> Graph`.
 FRONTENDS: dict[str, str] = {
     "onnx": "irforge.frontends.onnx",
+    "tf": "irforge.frontends.tensorflow",
+    "caffe": "irforge.frontends.caffe",
     "mxnet": "irforge.frontends.mxnet",
+    "kaldi": "irforge.frontends.kaldi",
 }
 
 

@@ -5,9 +5,10 @@ Every mode is separable, so evaluation resizes one axis at a time: nearest gathe
 [out, in] weight matrix built per axis. Coordinates are computed in float32, as the runtime computes them, so
 that nearest picks the same pixels.
 
-Where the CPU plugin departs from the specification, irforge follows the plugin (checked by tests/ops):
-`antialias` changes nothing, Pillow's bicubic filter always uses a = -0.5 (not cube_coeff), and integer results
-are rounded to nearest even."""
+irforge follows the specification as OpenVINO's reference implementation (its constant folding) computes it:
+`antialias` widens the triangle filter of mode linear on downsampled axes, and Pillow's bicubic filter uses
+cube_coeff. The CPU plugin ignores both (docs/OPENVINO_QUIRKS.md); tests/ops compare those cases against
+OpenVINO's constant folding. Integer results are rounded to nearest even."""
 from __future__ import annotations
 
 import math
@@ -258,11 +259,12 @@ class Interpolate(Op):
             return out
         if self.mode in ("bilinear_pillow", "bicubic_pillow") and len(axes) != 2:
             raise ValueError("Pillow modes resize exactly two axes")
+        downsample = any(s < 1 for s in scales)
         out = data
         for a, size, s in zip(axes, sizes, scales):
             n = data.shape[a]
             if self.mode in ("bilinear_pillow", "bicubic_pillow"):
-                weights = pillow_weights(size, n, self.mode)
+                weights = pillow_weights(size, n, self.mode, self.cube_coeff)
             else:
                 coords = source_coords(self.coordinate_transformation_mode, size, n, s)
                 if self.mode == "linear_onnx":
@@ -270,7 +272,7 @@ class Interpolate(Op):
                 elif self.mode == "cubic":
                     weights = cubic_weights(coords, n, self.cube_coeff)
                 else:
-                    weights = triangle_weights(coords, n, s, antialias=False)
+                    weights = triangle_weights(coords, n, s, self.antialias and downsample)
             out = apply_weights(out, weights, a)
         if data.dtype.kind in "iu":
             out = np.rint(out)

@@ -1,4 +1,4 @@
-"""Rearrangements and sampling: DepthToSpace, SpaceToDepth, GridSample-9, Col2Im-15."""
+"""Rearrangements and sampling: DepthToSpace, SpaceToDepth, GridSample-9, Col2Im-15, DeformableConvolution-8."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -7,7 +7,8 @@ import numpy as np
 
 from irforge.core.shape import DYNAMIC, Dim, dim_mul
 
-from .base import Op, PartialShape, TensorInfo
+from .base import AutoPad, Op, PartialShape, TensorInfo
+from .window import output_size, resolve_pads
 
 MODES = ("blocks_first", "depth_first")
 
@@ -224,5 +225,96 @@ class Col2Im(Op):
         return [out if batched else out[0]]
 
 
-OPS: tuple[type[Op], ...] = (DepthToSpace, SpaceToDepth, GridSample, Col2Im)
+# -- DeformableConvolution ------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class DeformableConvolution(Op):
+    """opset8 DeformableConvolution: a 2-D convolution whose kernel taps are moved by learned offsets (and
+    scaled by an optional mask). Inputs data [N, C, H, W], offsets [N, deformable_group * kh * kw * 2, OH, OW]
+    as (y, x) per tap, filters [O, C / group, kh, kw], mask [N, deformable_group * kh * kw, OH, OW]. A tap lands
+    between pixels and is read bilinearly from the image padded with zeros (bilinear_interpolation_pad, as
+    torchvision and ONNX's DeformConv); without it a tap outside [0, size - 1] reads 0."""
+
+    TYPE = "DeformableConvolution"
+    VERSION = "opset8"
+    strides: tuple[int, ...] = (1, 1)
+    pads_begin: tuple[int, ...] = (0, 0)
+    pads_end: tuple[int, ...] = (0, 0)
+    dilations: tuple[int, ...] = (1, 1)
+    auto_pad: AutoPad = AutoPad.EXPLICIT
+    group: int = 1
+    deformable_group: int = 1
+    bilinear_interpolation_pad: bool = False
+
+    def infer(self, data: TensorInfo, offsets: TensorInfo, filters: TensorInfo, mask: TensorInfo | None = None
+              ) -> list[TensorInfo]:
+        if data.rank is None or filters.rank is None:
+            return [TensorInfo(data.element_type, PartialShape(None))]
+        kernel = list(filters.shape)[2:]
+        if not all(isinstance(k, int) for k in kernel):
+            return [TensorInfo(data.element_type, PartialShape.dynamic(4))]
+        pads = resolve_pads(self.auto_pad, list(data.shape)[2:], kernel, self.strides, self.dilations,  # type: ignore
+                            self.pads_begin, self.pads_end)
+        if pads is None:
+            spatial: list[Dim] = [DYNAMIC, DYNAMIC]
+        else:
+            spatial = [output_size(d, k, s, dl, b, e) for d, k, s, dl, b, e in  # type: ignore[arg-type]
+                       zip(list(data.shape)[2:], kernel, self.strides, self.dilations, *pads)]
+        return [TensorInfo(data.element_type, PartialShape([data.shape[0], filters.shape[0], *spatial]))]
+
+    def evaluate(self, data, offsets, filters, mask=None):
+        n, c, height, width = data.shape
+        o, per_group, kh, kw = filters.shape
+        begin, end = resolve_pads(self.auto_pad, data.shape[2:], (kh, kw), self.strides, self.dilations,
+                                  self.pads_begin, self.pads_end)  # type: ignore[misc]
+        oh, ow = offsets.shape[2:]
+        dg = self.deformable_group
+        base_y = (np.arange(oh) * self.strides[0] - begin[0])[:, None].astype(np.float64)
+        base_x = (np.arange(ow) * self.strides[1] - begin[1])[None, :].astype(np.float64)
+        off = offsets.astype(np.float64).reshape(n, dg, kh * kw, 2, oh, ow)
+        weights = None if mask is None else mask.astype(np.float64).reshape(n, dg, kh * kw, oh, ow)
+        cols = np.zeros((n, c, kh * kw, oh, ow))
+        image = data.astype(np.float64)
+        per_dg = c // dg
+        for g in range(dg):
+            channels = image[:, g * per_dg:(g + 1) * per_dg]
+            for t in range(kh * kw):
+                i, j = divmod(t, kw)
+                y = base_y + i * self.dilations[0] + off[:, g, t, 0]          # [N, OH, OW]
+                x = base_x + j * self.dilations[1] + off[:, g, t, 1]
+                sample = self.bilinear(channels, y, x, height, width)          # [N, C/dg, OH, OW]
+                if weights is not None:
+                    sample = sample * weights[:, g, t][:, None]
+                cols[:, g * per_dg:(g + 1) * per_dg, t] = sample
+        groups = self.group
+        per_out = o // groups
+        out = np.zeros((n, o, oh, ow))
+        w = filters.astype(np.float64).reshape(groups, per_out, per_group * kh * kw)
+        for g in range(groups):
+            block = cols[:, g * per_group:(g + 1) * per_group].reshape(n, per_group * kh * kw, oh * ow)
+            out[:, g * per_out:(g + 1) * per_out] = (w[g] @ block).reshape(n, per_out, oh, ow)
+        return [out.astype(data.dtype)]
+
+    def bilinear(self, channels: np.ndarray, y: np.ndarray, x: np.ndarray, height: int, width: int) -> np.ndarray:
+        """Read [N, C, H, W] at float positions y, x [N, OH, OW] -> [N, C, OH, OW]."""
+        pad = self.bilinear_interpolation_pad
+        if pad:   # a tap within one pixel outside the image interpolates with zeros
+            inside = (y > -1) & (y < height) & (x > -1) & (x < width)
+        else:     # a tap outside [0, size) reads 0; one in the last pixel's cell reads that pixel
+            inside = (y >= 0) & (y < height) & (x >= 0) & (x < width)
+        y0, x0 = np.floor(y).astype(np.int64), np.floor(x).astype(np.int64)
+        ly, lx = y - y0, x - x0
+        batch = np.arange(channels.shape[0])[:, None, None]
+        total = 0.0
+        for dy, wy in ((0, 1 - ly), (1, ly)):
+            for dx, wx in ((0, 1 - lx), (1, lx)):
+                yy, xx = y0 + dy, x0 + dx
+                if not pad:
+                    yy, xx = np.minimum(yy, height - 1), np.minimum(xx, width - 1)
+                valid = inside & (yy >= 0) & (yy < height) & (xx >= 0) & (xx < width)
+                values = channels[batch, :, np.clip(yy, 0, height - 1), np.clip(xx, 0, width - 1)]  # [N, OH, OW, C]
+                total = total + np.moveaxis(values, -1, 1) * (wy * wx * valid)[:, None]
+        return total  # type: ignore[return-value]
+
+
+OPS: tuple[type[Op], ...] = (DepthToSpace, SpaceToDepth, GridSample, Col2Im, DeformableConvolution)
 __all__ = [c.__name__ for c in OPS]

@@ -3,8 +3,9 @@ from __future__ import annotations
 
 import re
 
-from . import activation, convolution, elementwise, indexing, matmul, normalization, pooling, reduction, shape_ops
-from . import control_flow, interpolate, logic, misc, nms, recurrent, scatter, signal
+from . import activation, convolution, elementwise, indexing, matmul, normalization, pooling, recurrent, reduction, shape_ops
+from . import control_flow, detection, interpolate, logic, misc, movement, nms, quantization, roi, scatter, signal, state
+from . import ctc, space_batch
 from .base import Constant, Op, Parameter, Result
 
 OPSET: tuple[type[Op], ...] = (
@@ -22,10 +23,17 @@ OPSET: tuple[type[Op], ...] = (
     *scatter.OPS,
     *interpolate.OPS,
     *control_flow.OPS,
+    *quantization.OPS,
     *recurrent.OPS,
     *nms.OPS,
     *signal.OPS,
     *misc.OPS,
+    *state.OPS,
+    *space_batch.OPS,
+    *ctc.OPS,
+    *detection.OPS,
+    *roi.OPS,
+    *movement.OPS,
 )
 
 # The IR reader's aliases (OpenVINO reads these type names as the same op).

@@ -126,13 +126,13 @@ class AvgPool(_Pool):
         view = windows(padded, self.kernel, self.strides, self._dilations(), out)
         rank = len(self.kernel)
         sums = view.sum(axis=tuple(range(-rank, 0)))
-        # The divisor: window elements inside the input (exclude_pad) or inside input + explicit pads.
+        # The divisor, as OpenVINO computes it: with exclude-pad, the window elements inside the input; without it,
+        # the whole kernel whenever any pad is set (even where a ceil-mode window runs past the end pad), and the
+        # elements inside the input when no pad is set.
+        if not self.exclude_pad and any(begin) + any(end):
+            return [(sums / np.prod(self.kernel)).astype(x.dtype)]
         ones = np.ones((1, 1) + x.shape[2:], acc)
-        if self.exclude_pad:
-            mask = pad_spatial(ones, begin, end, 0.0, out, self.kernel, self.strides, self._dilations())
-        else:
-            mask = pad_spatial(np.pad(ones, [(0, 0), (0, 0)] + list(zip(begin, end)), constant_values=1.0),
-                               [0] * rank, [0] * rank, 0.0, out, self.kernel, self.strides, self._dilations())
+        mask = pad_spatial(ones, begin, end, 0.0, out, self.kernel, self.strides, self._dilations())
         counts = windows(mask, self.kernel, self.strides, self._dilations(), out).sum(axis=tuple(range(-rank, 0)))
         return [(sums / np.maximum(counts, 1)).astype(x.dtype)]
 

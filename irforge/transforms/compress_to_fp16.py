@@ -6,7 +6,9 @@ Unlike OpenVINO, which clamps values beyond +-65504 to +-65504, a constant with 
 range stays f32 (never a changed or infinite weight); so does one where most non-zero values would underflow to
 zero (OpenVINO's 75% rule). Integer, f16, bf16 and f64 constants are left alone, and so are f32 constants that
 feed shape computations (Reshape targets, Interpolate scales, Range bounds...): their exact values matter more
-than their size, and OpenVINO leaves them f32 too.
+than their size, and OpenVINO leaves them f32 too. Quantized weights are left alone as well: the limits of a
+FakeQuantize and the weights under it, and the scales and zero points of integer weights (they define the
+quantization grid; OpenVINO keeps them f32 too).
 """
 from __future__ import annotations
 
@@ -15,6 +17,8 @@ import numpy as np
 from irforge import ops
 from irforge.core.element_type import ElementType
 from irforge.core.graph import Constant, Graph, Node
+
+from .compress_quantized_weights import quantization_constants
 
 F16_MAX = float(np.finfo(np.float16).max)         # 65504
 F16_TINY = float(np.finfo(np.float16).smallest_subnormal)  # ~6e-8: smaller non-zero values become 0
@@ -71,7 +75,7 @@ def compress_to_fp16(graph: Graph) -> int:
     """Replace each compressible f32 Constant by an f16 Constant `<name>_compressed` and a Convert `<name>` to
     f32 marked `decompression`; the Convert takes over the consumers and tensor names. Idempotent (a second run
     finds no f32 weights). Returns the number of constants compressed."""
-    keep = _shape_feeding(graph)
+    keep = _shape_feeding(graph) | quantization_constants(graph)  # quantized weights keep their precision
     compressed = 0
     for node in graph.nodes_of(Constant):
         op = node.op

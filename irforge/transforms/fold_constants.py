@@ -6,6 +6,8 @@ import numpy as np
 from irforge.core.graph import Constant, Graph, Node, Parameter, Result
 from irforge.errors import NotEvaluable
 
+from .compress_quantized_weights import dequantization_nodes
+
 # Folding must not turn a small graph into a huge constant (Broadcast of a scalar to a big shape, Range...):
 # a folded output may be at most this many bytes larger than the constants it replaces.
 MAX_GROWTH_BYTES = 16 * 1024 * 1024
@@ -21,8 +23,14 @@ def fold_constants(graph: Graph, keep_shape_ops: bool = False) -> int:
     value inference already knows (ShapeOf of a static shape and what follows) are folded too, unless
     keep_shape_ops asks to keep shape sub-graphs so the IR stays reshape-able. Returns the nodes folded."""
     folded = 0
+    # Integer weights with their Convert / Subtract / Multiply (and what is computed from them, a Reshape of
+    # grouped weights) stay as they are: folding would store them as f32 again.
+    kept = dequantization_nodes(graph)
     for node in graph.topological():
         op = node.op
+        if id(node) in kept or any(id(x.node) in kept for x in node.inputs):
+            kept.add(id(node))
+            continue
         if isinstance(op, (Constant, Parameter, Result)) or not op.FOLDABLE or _is_decompression(node):
             continue
         if not node.outputs or not any(o.uses for o in node.outputs):

@@ -11,11 +11,13 @@ from irforge.errors import InternalError, IrforgeError, OptionError
 from irforge.options import ConversionOptions
 
 from .apply_input_params import apply_input_params, require_static_inputs
+from .compress_quantized_weights import compress_quantized_weights
 from .compress_to_fp16 import compress_to_fp16
 from .cut_graph import cut_graph
 from .eliminate_identities import eliminate_identities
 from .fold_constants import fold_constants
 from .remove_dead_nodes import remove_dead_nodes
+from .sink_transposes import sink_transposes
 
 Pass = Callable[[Graph], int]
 
@@ -51,7 +53,6 @@ NOT_IMPLEMENTED = {
                  "converted IR",
     "extensions": "unsupported ops are reported by name; they cannot be brought in yet",
     "transformations_config": "sub-graph replacement configurations are not read",
-    "disable_weights_compression": "irforge does not compress quantized weights, so there is nothing to disable",
 }
 
 
@@ -78,8 +79,12 @@ def conversion_passes(options: ConversionOptions) -> tuple[Pass, ...]:
         remove_dead_nodes,      # before folding: never evaluate what no output needs
         fold,                   # frontends leave Const -> Reshape/Transpose chains on weights; keep_shape_ops
                                 # keeps ShapeOf sub-graphs so the IR stays reshape-able
+        sink_transposes,        # after folding (constants are Constants): cancels the NHWC<->NCHW pairs
     )
     passes += CLEANUP
+    if not options.disable_weights_compression:
+        passes += (compress_quantized_weights,   # after folding and fusing, which see the f32 weights under their
+                   remove_dead_nodes)            # FakeQuantize; the integer chains it leaves are never re-folded
     if options.fp16:
         passes += (compress_to_fp16,)  # last: every other pass must see f32 Constants, not Convert(f16) chains
     return passes

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from irforge import ops
-from oracles import check_op_against_openvino
+from oracles import assert_close, check_op_against_openvino, fold_with_openvino
 
 rng = np.random.default_rng(7)
 X = rng.standard_normal((1, 2, 5, 7)).astype(np.float32)
@@ -35,10 +35,18 @@ def test_linear_and_cubic(tmp_path, mode, coord, target):
         run4(tmp_path, X, *target, mode=mode, shape_calculation_mode=calc, coordinate_transformation_mode=coord)
 
 
-@pytest.mark.parametrize("mode", ["linear", "linear_onnx", "cubic"])
-def test_antialias(tmp_path, mode):
+@pytest.mark.parametrize("mode", ["linear_onnx", "cubic"])
+def test_antialias_changes_nothing_outside_linear(tmp_path, mode):
     x = rng.standard_normal((1, 1, 12, 10)).astype(np.float32)
     run4(tmp_path, x, [5, 4], [0.4, 0.4], mode=mode, antialias=True, coordinate_transformation_mode="half_pixel")
+
+
+def test_linear_antialias_against_the_reference_implementation(tmp_path):
+    """The CPU plugin ignores antialias (docs/OPENVINO_QUIRKS.md): the spec's answer is OpenVINO's folding."""
+    x = rng.standard_normal((1, 2, 12, 10)).astype(np.float32)
+    op = ops.Interpolate(mode="linear", antialias=True, coordinate_transformation_mode="half_pixel")
+    inputs = [x, np.array([5, 4], np.int64), np.array([0.4, 0.4], np.float32), AXES]
+    assert_close(op.evaluate(*inputs)[0], fold_with_openvino(op, inputs, tmp_path)[0], rtol=1e-5, atol=1e-6)
 
 
 def test_cube_coeff_and_pads(tmp_path):
@@ -65,6 +73,15 @@ def test_v11(tmp_path, mode, calc):
     x = rng.standard_normal((2, 3, 9, 8)).astype(np.float32)
     for sizes, scales in (([4, 5], [0.5, 0.625]), ([13, 17], [1.5, 2.125])):
         target = np.array(sizes, np.int64) if calc == "sizes" else np.array(scales, np.float32)
-        op = ops.Interpolate11(mode=mode, shape_calculation_mode=calc, coordinate_transformation_mode="half_pixel")
+        # (The CPU plugin's Pillow bicubic always uses a = -0.5: give it that; see the next test for others.)
+        op = ops.Interpolate11(mode=mode, shape_calculation_mode=calc, coordinate_transformation_mode="half_pixel",
+                               cube_coeff=-0.5 if mode == "bicubic_pillow" else -0.75)
         check_op_against_openvino(op, [x, target, AXES], tmp_path, constant=[False, True, True], rtol=1e-4,
                                   atol=1e-5)
+
+
+def test_bicubic_pillow_cube_coeff_against_the_reference_implementation(tmp_path):
+    x = rng.standard_normal((1, 2, 9, 8)).astype(np.float32)
+    op = ops.Interpolate11(mode="bicubic_pillow", shape_calculation_mode="sizes", cube_coeff=-0.75)
+    inputs = [x, np.array([4, 5], np.int64), AXES]
+    assert_close(op.evaluate(*inputs)[0], fold_with_openvino(op, inputs, tmp_path)[0], rtol=1e-5, atol=1e-6)

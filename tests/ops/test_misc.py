@@ -43,3 +43,20 @@ def test_col2im(tmp_path, strides, dilations, pads, batched):
     shape = (2, 3 * 6, bh * bw) if batched else (3 * 6, bh * bw)
     check_op_against_openvino(op, [rng.standard_normal(shape).astype(f32), size, kernel], tmp_path,
                               constant=[False, True, True])
+
+
+@pytest.mark.parametrize("group,deformable_group", [(1, 1), (2, 1), (1, 2)])
+@pytest.mark.parametrize("with_mask", [False, True])
+@pytest.mark.parametrize("pad", [False, True])
+def test_deformable_convolution(tmp_path, group, deformable_group, with_mask, pad):
+    data = rng.standard_normal((2, 4, 6, 7)).astype(f32)
+    kh, kw = 3, 2
+    op = ops.DeformableConvolution(strides=(1, 2), pads_begin=(1, 0), pads_end=(1, 1), dilations=(1, 1),
+                                   group=group, deformable_group=deformable_group, bilinear_interpolation_pad=pad)
+    oh, ow = 6, 4
+    offsets = (rng.standard_normal((2, deformable_group * kh * kw * 2, oh, ow)) * 1.5).astype(f32)
+    filters = rng.standard_normal((6, 4 // group, kh, kw)).astype(f32)
+    inputs = [data, offsets, filters] + ([rng.uniform(0, 1, (2, deformable_group * kh * kw, oh, ow)).astype(f32)]
+                                         if with_mask else [])
+    check_op_against_openvino(op, inputs, tmp_path, constant=[False, False, True] + ([False] if with_mask else []),
+                              rtol=1e-4, atol=1e-4)

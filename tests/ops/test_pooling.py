@@ -37,6 +37,17 @@ def test_avg_pool(tmp_path, exclude_pad, rounding):
     check_op_against_openvino(op, [x], tmp_path)
 
 
+@pytest.mark.parametrize("exclude_pad", [True, False])
+@pytest.mark.parametrize("pads", [(1, 1), (0, 0)])
+@pytest.mark.parametrize("rounding", [RoundingType.CEIL, RoundingType.CEIL_TORCH])
+def test_avg_pool_window_past_the_end_pad(tmp_path, exclude_pad, pads, rounding):
+    """8 wide, kernel 3, stride 2, pad 1, ceil: the last window runs one past the end pad. With pads and without
+    exclude-pad OpenVINO divides by the whole kernel there; without pads, by the elements inside the input."""
+    x = rng.standard_normal((1, 2, 8, 9)).astype(np.float32)
+    op = ops.AvgPool((2, 2), pads, pads, (3, 3), rounding, AutoPad.EXPLICIT, exclude_pad)
+    check_op_against_openvino(op, [x], tmp_path)
+
+
 def test_adaptive_pools(tmp_path):
     x = rng.standard_normal((1, 2, 7, 9)).astype(np.float32)
     check_op_against_openvino(ops.AdaptiveAvgPool(), [x, np.array([3, 4], np.int64)], tmp_path,

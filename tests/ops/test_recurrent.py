@@ -73,3 +73,50 @@ def test_lstm_sequence_clip_and_full_lengths(tmp_path):
     check_op_against_openvino(op, [rand(N, T, I), rand(N, 1, H), rand(N, 1, H), np.full(N, T, np.int64),
                                    rand(1, 4 * H, I), rand(1, 4 * H, H), rand(1, 4 * H)], tmp_path,
                               constant=[False, False, False, True, True, True, True], rtol=1e-4, atol=1e-5)
+
+
+N2, T2, I2, H2 = 2, 4, 3, 5  # (cases first written with the MXNet frontend's fused RNN)
+
+
+def _inputs_b(gates: int, dirs: int, cells: int, lengths, bias_gates: int | None = None, seed: int = 0):
+    rng = np.random.default_rng(seed)
+    f = np.float32
+    x = rng.standard_normal((N2, T2, I2)).astype(f)
+    states = [rng.standard_normal((N2, dirs, H2)).astype(f) for _ in range(cells)]
+    w = rng.standard_normal((dirs, gates * H2, I2)).astype(f) * f(0.5)
+    r = rng.standard_normal((dirs, gates * H2, H2)).astype(f) * f(0.5)
+    b = rng.standard_normal((dirs, (bias_gates or gates) * H2)).astype(f) * f(0.5)
+    return [x, *states, np.asarray(lengths, np.int32), w, r, b]
+
+
+@pytest.mark.parametrize("direction", ["forward", "reverse", "bidirectional"])
+@pytest.mark.parametrize("lengths", [[T2, T2], [T2, 2]])
+def test_lstm_sequence_b(direction, lengths, tmp_path):
+    dirs = 2 if direction == "bidirectional" else 1
+    inputs = _inputs_b(4, dirs, 2, lengths)
+    check_op_against_openvino(ops.LSTMSequence(hidden_size=H2, direction=direction), inputs, tmp_path,
+                              constant=[False, False, False, True, True, True, True], rtol=1e-4, atol=1e-5)
+
+
+@pytest.mark.parametrize("linear_before_reset", [False, True])
+@pytest.mark.parametrize("direction", ["forward", "bidirectional"])
+def test_gru_sequence_b(linear_before_reset, direction, tmp_path):
+    dirs = 2 if direction == "bidirectional" else 1
+    inputs = _inputs_b(3, dirs, 1, [T2, 3], bias_gates=4 if linear_before_reset else 3)
+    check_op_against_openvino(ops.GRUSequence(hidden_size=H2, direction=direction,
+                                              linear_before_reset=linear_before_reset), inputs, tmp_path,
+                              constant=[False, False, True, True, True, True], rtol=1e-4, atol=1e-5)
+
+
+@pytest.mark.parametrize("activation", ["tanh", "relu"])
+def test_rnn_sequence_b(activation, tmp_path):
+    inputs = _inputs_b(1, 2, 1, [3, T2])
+    check_op_against_openvino(ops.RNNSequence(hidden_size=H2, direction="bidirectional", activations=(activation,)),
+                              inputs, tmp_path, constant=[False, False, True, True, True, True], rtol=1e-4, atol=1e-5)
+
+
+def test_lstm_clip_b(tmp_path):
+    inputs = _inputs_b(4, 1, 2, [T2, T2], seed=3)
+    inputs[0] = inputs[0] * np.float32(4)
+    check_op_against_openvino(ops.LSTMSequence(hidden_size=H2, clip=0.5), inputs, tmp_path,
+                              constant=[False, False, False, True, True, True, True], rtol=1e-4, atol=1e-5)

@@ -32,7 +32,11 @@ def _schema(op_type: str, domain: str, opset: int):
 def has_function(op_type: str, domain: str, opset: int) -> bool:
     """True when ONNX defines this op (at this opset) as a function of other ops."""
     schema = _schema(op_type, domain, opset)
-    return schema is not None and (schema.has_function or schema.has_context_dependent_function)
+    if schema is None:
+        return False
+    return (schema.has_context_dependent_function and _fitting(schema.context_dependent_function_opset_versions,
+                                                               opset) is not None) or \
+        (schema.has_function and _fitting(schema.function_opset_versions, opset) is not None)
 
 
 def _type_proto(x: Output | None) -> onnx.TypeProto:
@@ -52,18 +56,32 @@ def _type_proto(x: Output | None) -> onnx.TypeProto:
 
 
 def function_body(node: onnx.NodeProto, inputs: list[Output | None], opset: int) -> onnx.FunctionProto | None:
+    """The function body ONNX defines for this node at the model's opset (the newest body not newer than it), or
+    None. (Asking onnx for a body version it lacks crashes the process, so the version is picked from its list.)"""
     schema = _schema(node.op_type, node.domain, opset)
     if schema is None:
         return None
     body = onnx.FunctionProto()
     if schema.has_context_dependent_function:
+        version = _fitting(schema.context_dependent_function_opset_versions, opset)
+        if version is None or any(x is not None and x.element_type == ElementType.dynamic for x in inputs):
+            return None  # (an input of unknown type - a sequence - crashes onnx's body builders)
         types = [_type_proto(x).SerializeToString() for x in inputs]
-        body.ParseFromString(schema.get_context_dependent_function(node.SerializeToString(), types))
+        body.ParseFromString(schema.get_context_dependent_function_with_opset_version(
+            version, node.SerializeToString(), types))
     elif schema.has_function:
-        body.ParseFromString(schema.get_function_with_opset_version(opset))
+        version = _fitting(schema.function_opset_versions, opset)
+        if version is None:
+            return None
+        body.ParseFromString(schema.get_function_with_opset_version(version))
     else:
         return None
     return body
+
+
+def _fitting(versions, opset: int) -> int | None:
+    fitting = [v for v in versions if v <= opset]
+    return max(fitting) if fitting else None
 
 
 def expand(node: onnx.NodeProto, inputs: list[Output | None], opset: int) -> list[onnx.NodeProto] | None:

@@ -109,7 +109,8 @@ def initializer_constant(graph: Graph, t: onnx.TensorProto, base_dir: str,
 
 
 def value_info_type(vi: onnx.ValueInfoProto) -> tuple[ElementType, PartialShape]:
-    tt = vi.type.tensor_type
+    # An optional tensor input is fed as its tensor (irforge has no empty optionals).
+    tt = vi.type.optional_type.elem_type.tensor_type if vi.type.HasField("optional_type") else vi.type.tensor_type
     et = element_type(tt.elem_type, vi.name) if tt.elem_type else ElementType.dynamic
     if not tt.HasField("shape"):
         return et, PartialShape(None)

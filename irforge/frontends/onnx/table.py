@@ -6,8 +6,8 @@ from __future__ import annotations
 
 from irforge import ops
 
-from .translators import (control_flow, detection, indexing, linalg, math, nn, normalization, pointwise, quantization,
-                          recurrent, resize, signal, spatial, structured, tensor, training)
+from .translators import (control_flow, detection, indexing, linalg, math, nn, normalization, pointwise, qlinear,
+                          quantization, recurrent, resize, signal, spatial, structured, tensor, training)
 from .translators.generic import Translator, binary, identity, unary, variadic
 
 OP_TABLE: dict[str, dict[int, Translator]] = {
@@ -146,6 +146,8 @@ OP_TABLE: dict[str, dict[int, Translator]] = {
     "HannWindow":         {17: structured.hann_window},
     "HammingWindow":      {17: structured.hamming_window},
     "BlackmanWindow":     {17: structured.blackman_window},
+    "OptionalHasElement": {15: structured.optional_has_element},
+    "OptionalGetElement": {15: structured.optional_get_element},
     # -- data-dependent indexing (translators/indexing.py) ----------------------------------------------------
     "GatherElements":     {11: indexing.gather_elements},
     "GatherND":           {11: indexing.gather_nd},
@@ -161,6 +163,7 @@ OP_TABLE: dict[str, dict[int, Translator]] = {
     "Unique":             {11: indexing.unique},
     "ReverseSequence":    {10: indexing.reverse_sequence},
     "TensorScatter":      {24: indexing.tensor_scatter},
+    "MaxUnpool":          {9: indexing.max_unpool},
     # -- linear algebra (translators/linalg.py) ---------------------------------------------------------------
     "Einsum":             {12: linalg.einsum},
     "Det":                {11: linalg.det},
@@ -185,15 +188,28 @@ OP_TABLE: dict[str, dict[int, Translator]] = {
     "SpaceToDepth":       {1: spatial.space_to_depth},
     "GridSample":         {16: spatial.grid_sample},
     "Col2Im":             {18: spatial.col2im},
-    # -- quantization (translators/quantization.py) -----------------------------------------------------------
-    "QuantizeLinear":     {10: quantization.quantize_linear},
-    "DequantizeLinear":   {10: quantization.dequantize_linear},
-    "QLinearMatMul":      {10: quantization.qlinear_matmul},
-    "QLinearConv":        {10: quantization.qlinear_conv},
-    "MatMulInteger":      {10: quantization.matmul_integer},
-    "ConvInteger":        {10: quantization.conv_integer},
+    "DeformConv":         {19: spatial.deform_conv},
     # -- optimizer steps of ai.onnx.preview.training (translators/training.py) --------------------------------
     "ai.onnx.preview.training::Adagrad":  {1: training.adagrad},
     "ai.onnx.preview.training::Adam":     {1: training.adam},
     "ai.onnx.preview.training::Momentum": {1: training.momentum},
+    # -- quantization (QDQ models, dynamic quantization; QOperator ops in qlinear.py) ---------------------------
+    "QuantizeLinear":     {10: quantization.quantize_linear},     # axis from 13, block_size / output_dtype from 21
+    "DequantizeLinear":   {10: quantization.dequantize_linear},
+    "DynamicQuantizeLinear": {11: quantization.dynamic_quantize_linear},
+    "ConvInteger":        {10: quantization.conv_integer},
+    "MatMulInteger":      {10: quantization.matmul_integer},
+    "com.microsoft::QuantizeLinear":   {1: quantization.quantize_linear},    # int16 / int4 before opset 21
+    "com.microsoft::DequantizeLinear": {1: quantization.dequantize_linear},
+    "QLinearConv":        {10: qlinear.qlinear_conv},
+    "QLinearMatMul":      {10: qlinear.qlinear_matmul},
+    "com.microsoft::QLinearConv":    {1: qlinear.qlinear_conv},           # channels_last
+    "com.microsoft::QGemm":          {1: qlinear.qgemm},
+    "com.microsoft::QLinearAdd":     {1: qlinear.qlinear_add},
+    "com.microsoft::QLinearMul":     {1: qlinear.qlinear_mul},
+    "com.microsoft::QLinearSigmoid": {1: qlinear.qlinear_sigmoid},
+    "com.microsoft::QLinearLeakyRelu": {1: qlinear.qlinear_leaky_relu},
+    "com.microsoft::QLinearAveragePool": {1: qlinear.qlinear_average_pool},
+    "com.microsoft::QLinearGlobalAveragePool": {1: qlinear.qlinear_global_average_pool},
+    "com.microsoft::QLinearConcat":  {1: qlinear.qlinear_concat},
 }

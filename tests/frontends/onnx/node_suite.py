@@ -350,7 +350,7 @@ def read_expected(path: Path = EXPECTED_FILE) -> Expected:
         return exp
     for line in path.read_text().splitlines():
         if line.startswith("# onnx "):
-            exp.onnx_version = line.split()[2]
+            exp.onnx_version = line.split()[2].rstrip(":")
         if not line.strip() or line.startswith("#"):
             continue
         case, runtimes, reason = (line.split("\t") + ["", ""])[:3]

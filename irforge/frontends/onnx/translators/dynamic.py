@@ -160,3 +160,21 @@ def tile(n: OnnxNode, x: Output, repeats: Output) -> Output:
     target = n.out(ops.Reshape(), pairs, n.const(i64([2 * rank])))
     wide = n.out(ops.Broadcast(), spread, target)
     return n.out(ops.Reshape(), wide, n.out(ops.Multiply(), repeats, shape))
+
+
+def pad_wrap_runtime(n: OnnxNode, x: Output, begin: Output, end: Output) -> Output:
+    """Pad mode "wrap" by pads known only at run time: along each axis, gather positions (i mod size) for
+    i in [-begin, size + end)."""
+    rank = x.shape.rank
+    if rank is None:
+        raise n.error("Pad needs an input of known rank")
+    shape = n.out(ops.ShapeOf(), x)
+    for axis in range(rank):
+        def pick(t: Output) -> Output:
+            return n.out(ops.Gather(), t, n.const(i64(axis)), n.const(i64(0)))
+        size = pick(shape)
+        start = n.out(ops.Negative(), pick(begin))
+        stop = n.out(ops.Add(), size, pick(end))
+        positions = n.out(ops.Range(output_type=ElementType.i64), start, stop, n.const(i64(1)))
+        x = n.out(ops.Gather(), x, n.out(ops.FloorMod(), positions, size), n.const(i64(axis)))
+    return x

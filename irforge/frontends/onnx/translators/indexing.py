@@ -1,5 +1,5 @@
 """Data-dependent indexing: GatherElements, GatherND, ScatterElements / Scatter, ScatterND, OneHot, NonZero,
-Compress, CumSum, CumProd, TopK, Unique, ReverseSequence, TensorScatter."""
+Compress, CumSum, CumProd, TopK, Unique, ReverseSequence, TensorScatter, MaxUnpool."""
 from __future__ import annotations
 
 import numpy as np
@@ -192,3 +192,31 @@ def tensor_scatter(n: OnnxNode) -> list[Output]:
     # The cache and the update agree on every axis but `axis`: GatherElements reads the update at cache shape.
     gathered = n.out(ops.GatherElements(axis=axis), update, n.out(ops.Broadcast(), safe, shape))
     return [n.out(ops.Select(), n.out(ops.Broadcast(), valid, shape), gathered, past)]
+
+
+def max_unpool(n: OnnxNode) -> list[Output]:
+    """Zeros of the unpooled shape ((in - 1) * stride + kernel - pads per spatial dim) with X scattered to the
+    flat positions I (MaxPool's indices over the whole tensor); an output_shape larger than that pads the end
+    with zeros, as ONNX's reference does."""
+    x, index = n.input(0), n.input(1)
+    kernel = n.ints("kernel_shape")
+    spatial = len(kernel)
+    strides = n.ints("strides", [1] * spatial)
+    pads = n.ints("pads", [0] * 2 * spatial)
+    dims = x.shape.dims
+    if dims is None or not all(isinstance(d, int) for d in dims[2:]):
+        raise n.error("MaxUnpool needs static spatial dims")
+    out = [(d - 1) * s + k - pads[i] - pads[i + spatial]
+           for i, (d, s, k) in enumerate(zip(dims[2:], strides, kernel))]  # type: ignore[operator]
+    lead = n.out(ops.Slice(), n.out(ops.ShapeOf(), x), n.const(i64([0])), n.const(i64([2])), n.const(i64([1])))
+    shape = n.out(ops.Concat(axis=0), lead, n.const(i64(out)))
+    total = n.out(ops.ReduceProd(keep_dims=True), shape, n.const(i64([0])))
+    zeros = n.out(ops.Broadcast(), n.const(np.array(0, x.element_type.numpy), x.element_type), total)
+    flat = n.const(i64([-1]))
+    scattered = n.out(ops.ScatterElementsUpdate(), zeros, n.out(ops.Reshape(), index, flat),
+                      n.out(ops.Reshape(), x, flat), n.const(i64(0)))
+    y = n.out(ops.Reshape(), scattered, shape)
+    if not n.has(2):
+        return [y]
+    extra = n.out(ops.Subtract(), n.out(ops.Convert(ElementType.i64), n.input(2)), shape)
+    return [n.out(ops.Pad(pad_mode="constant"), y, n.const(i64([0] * (spatial + 2))), extra)]

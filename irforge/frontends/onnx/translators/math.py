@@ -107,10 +107,6 @@ def div(n: OnnxNode) -> list[Output]:
     return [n.out(ops.Divide(m_pythondiv=not a.element_type.is_integral), a, b)]
 
 
-def mod(n: OnnxNode) -> list[Output]:
-    op = ops.Mod() if n.attr("fmod", 0) else ops.FloorMod()
-    return [n.out(op, n.input(0), n.input(1))]
-
 
 def where(n: OnnxNode) -> list[Output]:
     return [n.out(ops.Select(), n.input(0), n.input(1), n.input(2))]

@@ -78,8 +78,15 @@ def conv_transpose(n: OnnxNode) -> list[Output]:
     attrs["output_padding"] = tuple(n.ints("output_padding", [0] * spatial))
     groups = n.attr("group", 1)
     extra: list[Output] = []
-    if n.has_attr("output_shape"):
-        out_shape = n.ints("output_shape")[-spatial:]
+    same = attrs["auto_pad"] in (AutoPad.SAME_UPPER, AutoPad.SAME_LOWER)
+    if n.has_attr("output_shape") or same:
+        if n.has_attr("output_shape"):
+            out_shape = n.ints("output_shape")[-spatial:]
+        else:  # SAME_*: ONNX's output is input * stride
+            dims = x.shape.dims[2:] if x.shape.rank is not None else []  # type: ignore[index]
+            if len(dims) != spatial or not all(isinstance(d, int) for d in dims):
+                raise n.error("ConvTranspose with auto_pad SAME needs static spatial dims")
+            out_shape = [d * s for d, s in zip(dims, attrs["strides"])]  # type: ignore[operator]
         extra = [n.const(i64(out_shape))]
         # ONNX derives the pads from output_shape: SAME_UPPER puts the odd one at the end (OpenVINO's
         # SAME_LOWER crop), NOTSET and SAME_LOWER at the start (OpenVINO's SAME_UPPER crop).
@@ -106,17 +113,24 @@ def max_pool(n: OnnxNode) -> list[Output]:
     x = n.input(0)
     attrs = _pool_attrs(n, x)
     attrs["dilations"] = tuple(n.ints("dilations", [1] * len(attrs["kernel"])))
-    if n.attr("storage_order", 0):
-        raise n.error("storage_order=1 (column-major indices) is not supported")
     node = n.add(ops.MaxPool(**attrs, axis=0), x)
+    if n.output_used(1) and n.attr("storage_order", 0):
+        from .pool_decompositions import column_major_indices
+        return [node.outputs[0], column_major_indices(n, node.outputs[1], x)]
     return [node.outputs[0], node.outputs[1]] if n.output_used(1) else [node.outputs[0]]
 
 
 def average_pool(n: OnnxNode) -> list[Output]:
     x = n.input(0)
     attrs = _pool_attrs(n, x)
-    if any(d != 1 for d in n.ints("dilations", [1] * len(attrs["kernel"]))):
-        raise n.error("AveragePool with dilations is not supported")
+    dilations = n.ints("dilations", [1] * len(attrs["kernel"]))
+    if any(d != 1 for d in dilations):  # AvgPool has no dilations: a depthwise convolution instead
+        from .pool_decompositions import dilated_average_pool
+        if attrs["auto_pad"] != AutoPad.EXPLICIT:
+            raise n.error("AveragePool with dilations and auto_pad is not supported")
+        return [dilated_average_pool(n, x, list(attrs["kernel"]), list(attrs["strides"]), dilations,
+                                     list(attrs["pads_begin"]), list(attrs["pads_end"]),
+                                     bool(n.attr("ceil_mode", 0)), bool(n.attr("count_include_pad", 0)))]
     return [n.out(ops.AvgPool(**attrs, exclude_pad=not n.attr("count_include_pad", 0)), x)]
 
 
@@ -134,8 +148,9 @@ global_max_pool = _global(ops.ReduceMax)
 
 
 def batch_normalization(n: OnnxNode) -> list[Output]:
-    if n.attr("training_mode", 0):
-        raise n.error("training_mode=1 is not an inference model")
+    if n.attr("training_mode", 0):  # batch statistics and updated running averages
+        from .normalization import batch_norm_training
+        return batch_norm_training(n)
     x, scale, bias, mean, var = (n.input(i) for i in range(5))
     return [n.out(ops.BatchNormInference(epsilon=float(n.attr("epsilon", 1e-5))), x, scale, bias, mean, var)]
 

@@ -129,3 +129,21 @@ def lp_pool(n: OnnxNode) -> list[Output]:
                                         dilations=tuple(dilations), auto_pad=auto_pad), powered, weights)
     assert rank == spatial + 2
     return [n.out(ops.Power(), summed, scalar(n, 1.0 / p, x))]
+
+
+def batch_norm_training(n: OnnxNode) -> list[Output]:
+    """BatchNormalization with training_mode=1: normalized with the batch's own mean and (population) variance
+    over every axis but 1; the running averages come out as mean * momentum + batch_mean * (1 - momentum)."""
+    x, scale, bias, mean, var = (n.input(i) for i in range(5))
+    rank = _rank(n, x)
+    eps, momentum = float(n.attr("epsilon", 1e-5)), float(n.attr("momentum", 0.9))
+    axes = n.const(i64([a for a in range(rank) if a != 1]))
+    batch_mean = n.out(ops.ReduceMean(keep_dims=False), x, axes)
+    centered = n.out(ops.Subtract(), x, n.out(ops.Reshape(), batch_mean, n.const(channel_shape(rank))))
+    batch_var = n.out(ops.ReduceMean(keep_dims=False), n.out(ops.Multiply(), centered, centered), axes)
+    y = n.out(ops.BatchNormInference(epsilon=eps), x, scale, bias, batch_mean, batch_var)
+
+    def running(old: Output, new: Output) -> Output:
+        return n.out(ops.Add(), n.out(ops.Multiply(), old, scalar(n, momentum, old)),
+                     n.out(ops.Multiply(), new, scalar(n, 1 - momentum, new)))
+    return [y, running(mean, batch_mean), running(var, batch_var)]

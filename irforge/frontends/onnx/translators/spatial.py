@@ -1,4 +1,4 @@
-"""Spatial rearrangement and sampling: DepthToSpace, SpaceToDepth, GridSample, Col2Im."""
+"""Spatial rearrangement and sampling: DepthToSpace, SpaceToDepth, GridSample, Col2Im, DeformConv."""
 from __future__ import annotations
 
 from irforge import ops
@@ -6,6 +6,7 @@ from irforge.core.element_type import ElementType
 from irforge.core.graph import Output
 
 from ..node import OnnxNode
+from .nn import add_bias
 
 # ONNX DCR reads the channel index as (block offsets, channel), OpenVINO's blocks_first; CRD is depth_first.
 BLOCK_MODES = {"DCR": "blocks_first", "CRD": "depth_first"}
@@ -53,3 +54,18 @@ def col2im(n: OnnxNode) -> list[Output]:
     op = ops.Col2Im(strides=tuple(n.ints("strides", [1, 1])), dilations=tuple(n.ints("dilations", [1, 1])),
                     pads_begin=tuple(pads[:2]), pads_end=tuple(pads[2:]))
     return [n.out(op, x, n.out(ops.Convert(ElementType.i64), image), n.out(ops.Convert(ElementType.i64), block))]
+
+
+def deform_conv(n: OnnxNode) -> list[Output]:
+    """DeformConv-19 -> DeformableConvolution-8 with bilinear_interpolation_pad (ONNX reads taps from the input
+    padded with zeros, as torchvision does), then the bias."""
+    x, w, offsets = n.input(0), n.input(1), n.input(2)
+    if w.shape.rank not in (4, None):
+        raise n.error("DeformConv supports 2-D kernels (OpenVINO's DeformableConvolution)")
+    pads = n.ints("pads", [0, 0, 0, 0])
+    op = ops.DeformableConvolution(strides=tuple(n.ints("strides", [1, 1])), pads_begin=tuple(pads[:2]),
+                                   pads_end=tuple(pads[2:]), dilations=tuple(n.ints("dilations", [1, 1])),
+                                   group=int(n.attr("group", 1)), deformable_group=int(n.attr("offset_group", 1)),
+                                   bilinear_interpolation_pad=True)
+    inputs = [x, offsets, w] + ([n.input(4)] if n.has(4) else [])
+    return [add_bias(n, n.out(op, *inputs), n.optional(3))]

@@ -1,5 +1,5 @@
 """Ops built from index patterns (Range, compare, Select): Trilu, EyeLike, Hardmax, and the window functions
-HannWindow, HammingWindow, BlackmanWindow."""
+HannWindow, HammingWindow, BlackmanWindow; and the optional-value ops, which reduce to constants and identities."""
 from __future__ import annotations
 
 import numpy as np
@@ -107,3 +107,15 @@ def _window(terms: tuple[float, ...]):
 hann_window = _window((0.5, 0.5))
 hamming_window = _window((25 / 46, 21 / 46))
 blackman_window = _window((0.42, 0.5, 0.08))
+
+
+def optional_has_element(n: OnnxNode) -> list[Output]:
+    """irforge holds no empty optionals: an input present is an element, an omitted one is none."""
+    return [n.const(np.array(n.has(0)))]
+
+
+def optional_get_element(n: OnnxNode) -> list[Output]:
+    x = n.input(0)
+    if x.element_type == ElementType.dynamic:
+        raise n.error("only optional tensors are supported (not sequences)")
+    return [x]

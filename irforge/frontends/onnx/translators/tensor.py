@@ -220,9 +220,9 @@ def pad(n: OnnxNode) -> list[Output]:
         pads_v = n.value(1)
         axes = n.value(3) if n.has(3) else None
         if pads_v is None or (n.has(3) and axes is None):
-            if mode == "wrap":
-                raise n.error("mode 'wrap' needs pads known at conversion time")
             begin, end = dynamic.split_pads(n, x, n.input(1), n.optional(3))
+            if mode == "wrap":
+                return [dynamic.pad_wrap_runtime(n, x, begin, end)]
             value = n.optional(2) if n.has(2) else None
             if value is not None and value.shape.rank not in (0, None):
                 value = n.out(ops.Squeeze(), value)
