@@ -25,3 +25,4 @@ from .shape_ops import *  # noqa: F401,F403
 from .signal import *  # noqa: F401,F403
 from .space_batch import *  # noqa: F401,F403
 from .state import *  # noqa: F401,F403
+from .yolo import *  # noqa: F401,F403

@@ -5,7 +5,7 @@ import re
 
 from . import activation, convolution, elementwise, indexing, matmul, normalization, pooling, recurrent, reduction, shape_ops
 from . import control_flow, detection, interpolate, logic, misc, movement, nms, quantization, roi, scatter, signal, state
-from . import ctc, space_batch
+from . import ctc, space_batch, yolo
 from .base import Constant, Op, Parameter, Result
 
 OPSET: tuple[type[Op], ...] = (
@@ -34,6 +34,7 @@ OPSET: tuple[type[Op], ...] = (
     *detection.OPS,
     *roi.OPS,
     *movement.OPS,
+    *yolo.OPS,
 )
 
 # The IR reader's aliases (OpenVINO reads these type names as the same op).

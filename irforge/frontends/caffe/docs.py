@@ -30,8 +30,16 @@ NOTES: dict[str, tuple[str, str]] = {
     "Crop": ("Slice-8", "needs the reference bottom's cropped dims static"),
     "Tile": ("Tile", ""),
     "ShuffleChannel": ("ShuffleChannels", ""),
-    "Interp": ("MatMul x2 (constant interpolation matrices)", "bilinear, aligned corners; zoom/shrink factors, "
-               "height/width or a second bottom; negative pads crop; static sizes"),
+    "Interp": ("Interpolate-11 (linear_onnx, align_corners) (+ Slice)", "bilinear, aligned corners; zoom/shrink "
+               "factors, height/width or a second bottom; negative pads crop; static sizes"),
+    "Resample": ("Interpolate-11, or Gather / MatMul x2 (constant weights)", "FlowNet2; NEAREST, LINEAR, CUBIC, "
+                 "`antialias`; height/width or a second bottom. One Interpolate where it computes FlowNet2's "
+                 "weights (same factor on both axes, no antialiased downsampling, not CUBIC), else exact constant "
+                 "weights; static sizes"),
+    "SpatialTransformer": ("MatMul, Add, Reshape, GridSample-9", "affine + bilinear (st_param); fixed "
+                           "`theta_i_j`, `output_H`/`output_W`; `de_transform` not supported"),
+    "RegionYolo": ("RegionYolo", "YOLO v2 (do_softmax, flattened as flatten_param says) and v3 (`mask`)"),
+    "ReorgYolo": ("ReorgYolo", "`stride`"),
     "Convolution": ("Convolution / GroupConvolution (+ Add)", "any spatial rank; group, dilation, `*_h`/`*_w`, "
                     "bias_term; only `axis: 1`"),
     "Deconvolution": ("ConvolutionBackpropData / GroupConvolutionBackpropData (+ Add)", "as Convolution"),
@@ -83,9 +91,6 @@ NOTES: dict[str, tuple[str, str]] = {
 
 # Layers a deploy net may hold that irforge does not convert, and why.
 NOT_SUPPORTED: dict[str, str] = {
-    "Resample": "FlowNet2's resampling: no oracle to check its kernels against yet",
-    "SpatialTransformer": "needs GridSample in irforge's opset",
-    "RegionYolo, ReorgYolo": "YOLO v2 ops are not in irforge's opset yet",
     "Data, ImageData, HDF5Data, MemoryData, DummyData, WindowData": "training data sources: use an Input layer",
     "SoftmaxWithLoss, Accuracy and other losses": "training only: drop them from the deploy prototxt",
     "Python (other modules)": "arbitrary Python code: bring the op with --extensions (not available yet)",

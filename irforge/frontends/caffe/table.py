@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from irforge import ops
 
-from .layers import activation, conv, detection, norm, resize, tensor
+from .layers import activation, conv, detection, norm, resize, tensor, yolo
 from .layers.common import Translator, identity, unary
 from .net import CaffeLayer
 
@@ -26,6 +26,8 @@ LAYERS: dict[str, Translator] = {
     "Tile":              tensor.tile,
     "ShuffleChannel":    tensor.shuffle_channel,   # ShuffleNet
     "Interp":            resize.interp,            # DeepLab, PSPNet
+    "Resample":          resize.resample,          # FlowNet2
+    "SpatialTransformer": resize.spatial_transformer,   # Spatial Transformer Networks
     # -- convolution, pooling, dense -----------------------------------------------------------------------------
     "Convolution":       conv.convolution,
     "Deconvolution":     conv.deconvolution,
@@ -69,6 +71,8 @@ LAYERS: dict[str, Translator] = {
     "Python:rpn.proposal_layer.ProposalLayer": detection.python_proposal,   # py-faster-rcnn
     "ROIPooling":        detection.roi_pooling,
     "PSROIPooling":      detection.psroi_pooling,        # R-FCN
+    "RegionYolo":        yolo.region_yolo,               # YOLO v2 / v3 ports
+    "ReorgYolo":         yolo.reorg_yolo,                # YOLO v2 ports
 }
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from irforge import ops
 
-from .translators import detection, math, nn, resize, rnn, tensor
+from .translators import box_nms, detection, math, nn, resize, rnn, tensor
 from .translators.common import Translator, identity, unary
 from .translators.math import binary, compare, logical, reduce, scalar
 
@@ -98,6 +98,9 @@ OP_TABLE: dict[str, Translator] = {
     "_contrib_Proposal":         detection.proposal,
     "MultiProposal":             detection.proposal,
     "_contrib_MultiProposal":    detection.proposal,
+    "_contrib_box_nms":          box_nms.box_nms,
+    "_contrib_box_non_maximum_suppression": box_nms.box_nms,
+    "box_nms":                   box_nms.box_nms,
     # -- constants ------------------------------------------------------------------------------------------------
     "_zeros":                    tensor.zeros,
     "zeros":                     tensor.zeros,

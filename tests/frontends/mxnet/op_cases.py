@@ -125,6 +125,26 @@ CASES = {
                                   {"data": ((1, 2, 5, 5), "normal")}),
     "roi_pooling": (lambda data, rois: S.ROIPooling(data, rois, pooled_size=(2, 3), spatial_scale=0.5, name="roi"),
                     {"data": ((2, 3, 8, 8), "normal"), "rois": ((4, 5), "rois:2:16")}),
+    # -- box_nms: rows (class id, score, x1, y1, x2, y2) ("boxes") or (id, score, cx, cy, w, h) ("cboxes") --------
+    "box_nms_classes": (lambda data: S.contrib.box_nms(data, overlap_thresh=0.45, valid_thresh=0.2, id_index=0,
+                                                       name="nms"), {"data": ((2, 40, 6), "boxes:3")}),
+    "box_nms_force_topk": (lambda data: S.contrib.box_nms(data, overlap_thresh=0.3, topk=12, id_index=0,
+                                                          force_suppress=True, name="nms"),
+                           {"data": ((1, 30, 6), "boxes:3")}),
+    "box_nms_no_ids_2d": (lambda data: S.contrib.box_nms(S.slice_axis(data, axis=-1, begin=1, end=None),
+                                                         overlap_thresh=0.5, score_index=0, coord_start=1,
+                                                         name="nms"), {"data": ((25, 6), "boxes:1")}),
+    "box_nms_center_4d": (lambda data: S.contrib.box_nms(data, overlap_thresh=0.4, valid_thresh=0.1, id_index=0,
+                                                         in_format="center", topk=20, name="nms"),
+                          {"data": ((2, 2, 24, 6), "cboxes:2")}),
+    "box_nms_background_out_center": (lambda data: S.contrib.box_nms(data, overlap_thresh=0.5, id_index=0,
+                                                                     background_id=0, out_format="center",
+                                                                     name="nms"),
+                                      {"data": ((1, 30, 6), "boxes:3")}),
+    "box_nms_nothing_valid": (lambda data: S.contrib.box_nms(data, valid_thresh=2.0, id_index=0, name="nms"),
+                              {"data": ((1, 10, 6), "boxes:2")}),
+    "box_nms_topk_zero": (lambda data: S.contrib.box_nms(data, topk=0, name="nms") * 2,   # (the input as is)
+                          {"data": ((1, 10, 6), "boxes:2")}),
     "cast_int": (lambda data: S.Cast(data * 3, dtype="int32", name="cast"), N3),
     "identity_ops": (lambda data: S.BlockGrad(S.identity(S.stop_gradient(data), name="id"), name="bg") + 1, N3),
     # -- constants -----------------------------------------------------------------------------------------------
@@ -178,6 +198,24 @@ CASES = {
 NEEDS_OP = {"roi_pooling": "ROIPooling"}
 
 
+def box_rows(shape, classes: int, center: bool, rng):
+    """Detection rows (class id, score, 4 coordinates) crowded into a small area so that NMS has work: some
+    boxes start left of 0 (MXNet's format conversion skips those), about one in ten has its corners swapped or a
+    negative width (boxes MXNet never matches)."""
+    import numpy as np
+    *lead, count, width = shape
+    ids = rng.integers(0, classes, (*lead, count, 1)).astype(np.float32)
+    scores = rng.uniform(0, 1, (*lead, count, 1))
+    x1, y1 = rng.uniform(-0.05, 0.25, (*lead, count, 1)), rng.uniform(0, 0.25, (*lead, count, 1))
+    w, h = rng.uniform(0.2, 0.45, (*lead, count, 1)), rng.uniform(0.2, 0.45, (*lead, count, 1))
+    odd = rng.uniform(0, 1, (*lead, count, 1)) < 0.1
+    if center:
+        boxes = np.concatenate([x1 + w / 2, y1 + h / 2, np.where(odd, -w, w), h], axis=-1)
+    else:
+        boxes = np.concatenate([np.where(odd, x1 + w, x1), y1, np.where(odd, x1, x1 + w), y1 + h], axis=-1)
+    return np.concatenate([ids, scores, boxes], axis=-1).astype(np.float32)
+
+
 def make_inputs(spec: dict, rng):
     import numpy as np
     inputs = {}
@@ -193,6 +231,8 @@ def make_inputs(spec: dict, rng):
             inputs[name] = np.concatenate([rng.integers(0, int(batches), (count, 1)),
                                            corners[:, :, 0], corners[:, :, 1]], axis=1)[:, [0, 1, 3, 2, 4]]
             inputs[name] = inputs[name].astype(np.float32)
+        elif kind.startswith(("boxes:", "cboxes:")):
+            inputs[name] = box_rows(shape, int(kind.split(":")[1]), kind.startswith("c"), rng)
         elif kind == "mask":
             inputs[name] = rng.integers(0, 2, shape).astype(np.float32)
         else:

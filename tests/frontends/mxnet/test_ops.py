@@ -16,3 +16,12 @@ def test_op(name, tmp_path):
     if needed and not hasattr(ops, needed):
         pytest.skip(f"the {needed} op (another helper's part of irforge) has not landed in this branch yet")
     check_case(ops_dir(), name, tmp_path)
+
+
+@pytest.mark.parametrize("name", [c for c in sorted(CASES) if c.startswith("bilinear_resize")])
+def test_bilinear_resize_is_one_interpolate(name, tmp_path):
+    """MXNet's bilinear weights (corners aligned or not) are Interpolate's linear_onnx ones: no MatMul."""
+    import xml.etree.ElementTree as ET
+    xml = check_case(ops_dir(), name, tmp_path)
+    types = [layer.get("type") for layer in ET.parse(xml).iter("layer")]
+    assert "Interpolate" in types and "MatMul" not in types

@@ -1,12 +1,13 @@
-"""BilinearResize2D as two constant interpolation matrices (rows, then columns): exact separable bilinear
-resizing with MatMul, for static spatial sizes."""
+"""BilinearResize2D: MXNet's rule written down as one interpolation matrix per axis, built by
+frontends.resampling as one Interpolate (linear_onnx) whenever that computes the same weights, else as MatMuls.
+Static spatial sizes."""
 from __future__ import annotations
 
 import numpy as np
 
-from irforge import ops
 from irforge.core.graph import Output
 
+from ...resampling import resize_2d
 from ..node import MxNode
 
 
@@ -27,7 +28,7 @@ def interpolation_matrix(size_in: int, size_out: int, align_corners: bool) -> np
 
 
 def bilinear_resize(n: MxNode) -> list[Output]:
-    """mode size (height/width or scale_height/scale_width) or like; align_corners."""
+    """mode size (height/width or scale_height/scale_width) or like; align_corners. One Interpolate-11."""
     x = n.input(0)
     if x.shape.rank != 4 or not all(isinstance(d, int) for d in x.shape.dims[2:]):  # type: ignore[index]
         raise n.error("BilinearResize2D needs [N, C, H, W] with known H and W: give --input_shape")
@@ -47,7 +48,4 @@ def bilinear_resize(n: MxNode) -> list[Output]:
     else:
         raise n.error(f"mode {mode} is not supported (size, like)")
     align = n.bool("align_corners", True)
-    rows = n.const(interpolation_matrix(h_in, h_out, align))                    # [Ho, H]
-    cols = n.const(interpolation_matrix(w_in, w_out, align))                    # [Wo, W]
-    y = n.out(ops.MatMul(), rows, x)                                             # [N, C, Ho, W]
-    return [n.out(ops.MatMul(transpose_b=True), y, cols)]                        # [N, C, Ho, Wo]
+    return [resize_2d(n, x, interpolation_matrix(h_in, h_out, align), interpolation_matrix(w_in, w_out, align))]
