@@ -11,7 +11,7 @@ import numpy as np
 
 from irforge.core.element_type import ElementType
 from irforge.core.op import PARTIAL_VALUE_LIMIT, TensorInfo, partial_value
-from irforge.core.shape import Dim, Interval, make_dim
+from irforge.core.shape import Dim, make_dim
 
 Bounds = tuple[int, Optional[int]]
 BoundsRule = Callable[[Bounds, Bounds], Union[Bounds, bool, None]]
