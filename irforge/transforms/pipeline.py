@@ -25,6 +25,7 @@ from .fuse_shuffle_channels import fuse_shuffle_channels
 from .fuse_split_concat_upsample import fuse_split_concat_upsample
 from .merge_duplicates import merge_duplicates
 from .optimize_strides import optimize_strides
+from .quantized_weights_layout import quantized_weights_layout
 from .remove_dead_nodes import remove_dead_nodes
 from .simplify_pooling import simplify_pooling
 from .simplify_reshapes import simplify_reshapes
@@ -86,6 +87,8 @@ def conversion_passes(options: ConversionOptions) -> tuple[Pass, ...]:
         remove_dead_nodes,      # before folding: never evaluate what no output needs
         fold,                   # frontends leave Const -> Reshape/Transpose chains on weights; keep_shape_ops
                                 # keeps ShapeOf sub-graphs so the IR stays reshape-able
+        quantized_weights_layout,  # after folding (weights and limits are Constants), before the transposes are
+                                   # sunk: the layout ops a FakeQuantize keeps from folding move into its weights
         sink_transposes,        # after folding (constants are Constants): cancels the NHWC<->NCHW pairs
     )
     passes += CLEANUP
