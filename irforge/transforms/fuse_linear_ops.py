@@ -150,6 +150,15 @@ def _refold(graph: Graph, producer: Node, a: np.ndarray) -> Output | None:
     return graph.out(producer.op, producer.inputs[0], weights, *producer.inputs[2:], name=producer.name)
 
 
+# Rounding ops define exact edges: a chain written out op for op before one of them (TensorFlow's fake
+# quantization above 256 levels) reassociated as a * x + b moves inputs near an edge across it.
+_ROUNDING = (ops.Floor, ops.Ceiling, ops.Round)
+
+
+def _feeds_rounding(out: Output) -> bool:
+    return any(isinstance(use.node.op, _ROUNDING) for use in out.uses)
+
+
 def collapse_linear_chains(graph: Graph, mask: FusionMask | None = None) -> int:
     """Collapse each chain of affine ops, folding the scale into a preceding conv / FullyConnected when possible."""
     mask = mask or FusionMask()
@@ -175,6 +184,8 @@ def collapse_linear_chains(graph: Graph, mask: FusionMask | None = None) -> int:
             batchnorms = sum(isinstance(n.op, ops.BatchNormInference) for n in chain)
             if emitted >= len(chain) + batchnorms and not batchnorms:
                 continue         # nothing to gain: a lone Multiply / Add, or Multiply -> Add already
+            if _feeds_rounding(last):
+                continue
             new = _emit(graph, x, a, b, chain[-1].name)
         graph.replace_uses(last, new)
         done += 1

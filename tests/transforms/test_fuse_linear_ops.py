@@ -136,6 +136,25 @@ def test_chain_without_convolution_collapses(tmp_path):
     assert op_types(graph) == {"Multiply": 2, "Add": 2, "ReLU": 1}
 
 
+def test_chain_before_a_rounding_op_stays_op_for_op(tmp_path):
+    """(x - 0.3) * 7 + 0.5 -> Floor: reassociated as x * 7 + b, inputs on a rounding edge could floor a step away
+    (the exact formula matters there, as in TensorFlow's fake quantization), so the chain stays as written and
+    the reference runtime floors the edges as onnxruntime does."""
+    import irforge
+    from oracles import assert_close, run_onnxruntime, run_reference
+    b = OnnxBuilder()
+    x = b.input("x", [2, 8])
+    y = b.node("Sub", [x, b.init(np.float32(0.3))])
+    y = b.node("Add", [b.node("Mul", [y, b.init(np.float32(7.0))]), b.init(np.float32(0.5))])
+    model = b.model([b.node("Floor", [y])])
+    graph = convert_and_check(model, tmp_path)
+    assert op_types(graph) == {"Subtract": 1, "Multiply": 1, "Add": 1, "Floor": 1}
+    edges = [((np.arange(16, dtype=np.float32) - np.float32(0.5)) / np.float32(7.0)
+              + np.float32(0.3)).reshape(2, 8)]
+    xml, _ = irforge.save_model(graph, tmp_path / "edges" / "model.xml")
+    assert_close(run_reference(xml, edges)[0], run_onnxruntime(model, edges)[0], 0, 0, "reference at the edges")
+
+
 def test_spatial_scale_is_not_folded_into_weights(tmp_path):
     """A Mul that varies over H, W is not per channel: it stays."""
     b = OnnxBuilder()
