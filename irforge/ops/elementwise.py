@@ -18,6 +18,7 @@ class BinaryOp(Op):
 
     auto_broadcast: str = "numpy"
     OUT_BOOLEAN: ClassVar[bool] = False
+    COMMUTATIVE: ClassVar[bool] = False   # x OP y == y OP x: patterns (core/pattern.py) match either order
     # The op on the bounds of partial values (shape arithmetic on dynamic dims), or None (see bounds.py).
     BOUNDS: ClassVar[Callable | None] = None
 
@@ -42,9 +43,10 @@ class BinaryOp(Op):
 
 
 def _binary(type_name: str, fn: Callable[[np.ndarray, np.ndarray], np.ndarray], boolean: bool = False,
-            doc: str = "", rule: bounds.BoundsRule | None = None) -> type[BinaryOp]:
+            doc: str = "", commutative: bool = False, rule: bounds.BoundsRule | None = None) -> type[BinaryOp]:
     cls = type(type_name, (BinaryOp,), {
-        "TYPE": type_name, "OUT_BOOLEAN": boolean, "__doc__": doc or f"opset1 {type_name}", "BOUNDS": rule,
+        "TYPE": type_name, "OUT_BOOLEAN": boolean, "COMMUTATIVE": commutative,
+        "__doc__": doc or f"opset1 {type_name}", "BOUNDS": rule,
         "compute": lambda self, x, y: fn(x, y), "__module__": __name__, "__qualname__": type_name})
     return dataclass(frozen=True)(cls)
 
@@ -56,25 +58,25 @@ def _int_pow(x: np.ndarray, y: np.ndarray) -> np.ndarray:
     return np.power(x, y)
 
 
-Add = _binary("Add", np.add, rule=bounds.add)
+Add = _binary("Add", np.add, commutative=True, rule=bounds.add)
 Subtract = _binary("Subtract", np.subtract, rule=bounds.subtract)
-Multiply = _binary("Multiply", np.multiply, rule=bounds.multiply)
+Multiply = _binary("Multiply", np.multiply, commutative=True, rule=bounds.multiply)
 Power = _binary("Power", _int_pow)
-Maximum = _binary("Maximum", np.maximum, rule=bounds.maximum)
-Minimum = _binary("Minimum", np.minimum, rule=bounds.minimum)
-SquaredDifference = _binary("SquaredDifference", lambda x, y: np.square(x - y))
+Maximum = _binary("Maximum", np.maximum, commutative=True, rule=bounds.maximum)
+Minimum = _binary("Minimum", np.minimum, commutative=True, rule=bounds.minimum)
+SquaredDifference = _binary("SquaredDifference", lambda x, y: np.square(x - y), commutative=True)
 FloorMod = _binary("FloorMod", lambda x, y: np.mod(x, y) if x.dtype.kind in "iu" else x - np.floor(x / y) * y,
                    doc="opset1 FloorMod: the result takes the divisor's sign (Python %)")
 Mod = _binary("Mod", lambda x, y: np.fmod(x, y), doc="opset1 Mod: truncated; the result takes the dividend's sign")
-Equal = _binary("Equal", np.equal, True, rule=bounds.equal)
-NotEqual = _binary("NotEqual", np.not_equal, True, rule=bounds.not_equal)
+Equal = _binary("Equal", np.equal, True, commutative=True, rule=bounds.equal)
+NotEqual = _binary("NotEqual", np.not_equal, True, commutative=True, rule=bounds.not_equal)
 Less = _binary("Less", np.less, True, rule=bounds.less)
 LessEqual = _binary("LessEqual", np.less_equal, True, rule=bounds.less_equal)
 Greater = _binary("Greater", np.greater, True, rule=bounds.greater)
 GreaterEqual = _binary("GreaterEqual", np.greater_equal, True, rule=bounds.greater_equal)
-LogicalAnd = _binary("LogicalAnd", np.logical_and, True)
-LogicalOr = _binary("LogicalOr", np.logical_or, True)
-LogicalXor = _binary("LogicalXor", np.logical_xor, True)
+LogicalAnd = _binary("LogicalAnd", np.logical_and, True, commutative=True)
+LogicalOr = _binary("LogicalOr", np.logical_or, True, commutative=True)
+LogicalXor = _binary("LogicalXor", np.logical_xor, True, commutative=True)
 
 
 @dataclass(frozen=True)

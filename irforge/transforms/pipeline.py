@@ -16,8 +16,19 @@ from .compress_to_fp16 import compress_to_fp16
 from .cut_graph import cut_graph
 from .eliminate_identities import eliminate_identities
 from .fold_constants import fold_constants
+from .fuse_activations import fuse_activations
+from .fuse_grouped_convolutions import fuse_grouped_convolutions
+from .fuse_linear_ops import fuse_linear_ops
+from .fuse_normalizations import fuse_normalizations
+from .fuse_pad import fuse_pad
+from .fuse_shuffle_channels import fuse_shuffle_channels
+from .fuse_split_concat_upsample import fuse_split_concat_upsample
+from .merge_duplicates import merge_duplicates
+from .optimize_strides import optimize_strides
 from .quantized_weights_layout import quantized_weights_layout
 from .remove_dead_nodes import remove_dead_nodes
+from .simplify_pooling import simplify_pooling
+from .simplify_reshapes import simplify_reshapes
 from .sink_transposes import sink_transposes
 
 Pass = Callable[[Graph], int]
@@ -44,12 +55,8 @@ CLEANUP: tuple[Pass, ...] = (
 
 
 # Flags irforge parses but has no feature for yet: option -> why. They are rejected rather than ignored. Delete an
-# entry when the pass that honours the flag lands (the fusing flags: helper `transforms`' optimization passes).
+# entry when the pass that honours the flag lands.
 NOT_IMPLEMENTED = {
-    "disable_fusing": "irforge fuses no linear operations yet, so there is nothing to disable",
-    "disable_gfusing": "irforge fuses no grouped convolutions yet, so there is nothing to disable",
-    "disable_resnet_optimization": "irforge has no ResNet stride optimization yet, so there is nothing to disable",
-    "finegrain_fusing": "irforge fuses nothing yet, so there is nothing to keep out of fusing",
     "transform": "neither LowLatency2 nor MakeStateful exists in irforge; apply them with the OpenVINO API on the "
                  "converted IR",
     "extensions": "unsupported ops are reported by name; they cannot be brought in yet",
@@ -85,12 +92,49 @@ def conversion_passes(options: ConversionOptions) -> tuple[Pass, ...]:
         sink_transposes,        # after folding (constants are Constants): cancels the NHWC<->NCHW pairs
     )
     passes += CLEANUP
+    passes += optimization_passes(options)
     if not options.disable_weights_compression:
         passes += (compress_quantized_weights,   # after folding and fusing, which see the f32 weights under their
                    remove_dead_nodes)            # FakeQuantize; the integer chains it leaves are never re-folded
     if options.fp16:
         passes += (compress_to_fp16,)  # last: every other pass must see f32 Constants, not Convert(f16) chains
     return passes
+
+
+def optimization_passes(options: ConversionOptions) -> tuple[Pass, ...]:
+    """The model optimizations (the legacy tool's fusing, grouped convolution fusing and ResNet stride
+    optimization, plus the pattern replacements it made). They expect folded constants, and run after every
+    edit of the graph's inputs (cuts, preprocessing), so that embedded mean/scale ops fuse too."""
+    fold = partial(fold_constants, keep_shape_ops=options.keep_shape_ops)
+    finegrain = tuple(options.finegrain_fusing)
+    linear = partial(fuse_linear_ops, finegrain=finegrain)
+    passes: list[Pass] = [
+        merge_duplicates,       # one node per distinct value: patterns below see x * sigmoid(x) with one x
+        fuse_activations,       # before linear fusing, which would swallow their constants (GELU's * 0.5)
+        fuse_normalizations,    # likewise (MVN's eps, LayerNorm's shape); after merge_duplicates (one mean)
+        fuse_shuffle_channels,  # Reshape -> Transpose -> Reshape channel shuffles (ShuffleNet) into one op
+        fuse_split_concat_upsample,   # Split + Concat repeating slices: nearest upsampling (one Interpolate)
+    ]
+    if not options.keep_shape_ops:
+        # Both bake the current static shapes into the IR (a Reshape target, a rounding that is only equal for
+        # this input size), which --keep_shape_ops asks not to do.
+        passes.append(simplify_reshapes)  # after the shuffles (their Transpose is a real one)
+        passes.append(simplify_pooling)   # ceil -> floor rounding where equal; before fuse_pad (floor AvgPools)
+    passes.append(fuse_pad)     # Pad -> Conv / AvgPool: 1x1 convolutions get their zero pads for optimize_strides
+    if not options.disable_fusing:
+        # BatchNorm / Mul / Add chains into the preceding Convolution / MatMul weights: per-branch BatchNorms
+        # fold into their convolutions first, so grouped convolution fusing sees Conv -> Add(bias) branches
+        passes.append(linear)
+    if not options.disable_gfusing:
+        passes.append(partial(fuse_grouped_convolutions, finegrain=finegrain))
+        if not options.disable_fusing:
+            passes.append(linear)   # a BatchNorm after the Concat now folds into the one GroupConvolution
+    if not options.disable_resnet_optimization:
+        passes.append(optimize_strides)   # after fusing: Conv -> Add(bias) -> ReLU chains carry the stride up
+    # Each pass leaves the nodes it replaced behind; the next one must not see them as users (use counts
+    # decide whether a fusion is safe), so dead nodes go after every pass.
+    tidy: tuple[Pass, ...] = tuple(q for p in passes for q in (p, remove_dead_nodes))
+    return tidy + (fold, merge_duplicates) + CLEANUP   # fusing leaves new constants and dead chains
 
 
 def run_passes(graph: Graph, passes: tuple[Pass, ...], report: PassReport | None = None,

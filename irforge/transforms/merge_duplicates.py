@@ -1,0 +1,95 @@
+"""Identical nodes computed once. Ops with equal attributes reading the same inputs become one (common
+subexpressions: exporters repeat ShapeOf / Gather chains and whole branches); a Constant input counts as the same
+when its type, shape and bytes are, so twin ops over twin constants merge too. Constant nodes themselves are
+merged only where sharing one is harmless: integer ones (axes, shapes) and weights read only by convolutions and
+MatMuls. A float constant read by an elementwise op or a FakeQuantize (a bias, a scale, a quantization limit)
+keeps one node per reader: the OpenVINO CPU plugin fuses such an op into the one before it only when the
+constant has no other reader. (The IR writer stores equal bytes once in the .bin either way.)"""
+from __future__ import annotations
+
+import hashlib
+from collections import defaultdict
+
+from irforge import ops
+from irforge.core.graph import Constant, Graph, Node, Output, Parameter, Result
+from irforge.core.tensor import FileSlice, pack
+
+WEIGHTED = (ops.Convolution, ops.GroupConvolution, ops.ConvolutionBackpropData, ops.GroupConvolutionBackpropData,
+            ops.MatMul)
+
+
+def _digest(const: Constant) -> bytes:
+    data = const.data.buffer() if isinstance(const.data, FileSlice) else pack(const.array(), const.element_type)
+    return hashlib.blake2b(data, digest_size=20).digest()
+
+
+def _merge(graph: Graph, keep: Node, twin: Node) -> None:
+    for a, b in zip(keep.outputs, twin.outputs):
+        graph.replace_uses(b, a)
+
+
+def _shareable(node: Node) -> bool:
+    """Integer constants, and float ones read only as the weights of convolutions / MatMuls."""
+    if not node.op.element_type.is_float:
+        return True
+    return all(u.index == 1 and isinstance(u.node.op, WEIGHTED) for u in node.outputs[0].uses)
+
+
+def merge_constants(graph: Graph) -> int:
+    """Constants are grouped by type and shape first, so only candidates' bytes are read and hashed."""
+    groups: dict[tuple, list[Node]] = defaultdict(list)
+    for node in graph.topological():
+        if isinstance(node.op, Constant) and node.outputs[0].uses and _shareable(node):
+            groups[(node.op.element_type, tuple(node.op.shape))].append(node)
+    merged = 0
+    for nodes in groups.values():
+        if len(nodes) < 2:
+            continue
+        first: dict[bytes, Node] = {}
+        for node in nodes:
+            keep = first.setdefault(_digest(node.op), node)
+            if keep is not node:
+                _merge(graph, keep, node)
+                merged += 1
+    return merged
+
+
+def _input_key(x: Output, digests: dict[int, tuple]) -> tuple:
+    """What an input is, for comparing ops: a constant by its content, anything else by identity."""
+    op = x.node.op
+    if not isinstance(op, Constant):
+        return (id(x.node), x.index)
+    if id(x.node) not in digests:
+        digests[id(x.node)] = (op.element_type, tuple(op.shape), _digest(op))
+    return digests[id(x.node)]
+
+
+def _op_key(node: Node, digests: dict[int, tuple]) -> tuple | None:
+    op = node.op
+    if isinstance(op, (Constant, Parameter, Result)) or not op.FOLDABLE or node.rt_info:
+        return None
+    try:
+        hash(op)
+    except TypeError:       # an attribute holds something unhashable (a body graph, an array): leave it
+        return None
+    return (type(op), op, tuple(_input_key(x, digests) for x in node.inputs))
+
+
+def merge_common_subexpressions(graph: Graph) -> int:
+    """Producers first, so a chain of duplicates collapses in one sweep (inputs are merged before their users)."""
+    seen: dict[tuple, Node] = {}
+    digests: dict[int, tuple] = {}
+    merged = 0
+    for node in graph.topological():
+        key = _op_key(node, digests)
+        if key is None or not any(o.uses for o in node.outputs):
+            continue
+        keep = seen.setdefault(key, node)
+        if keep is not node:
+            _merge(graph, keep, node)
+            merged += 1
+    return merged
+
+
+def merge_duplicates(graph: Graph) -> int:
+    return merge_constants(graph) + merge_common_subexpressions(graph)
