@@ -64,13 +64,16 @@ FLAGS: list[tuple[str, str, dict, str]] = [
     ("precision", "--disable_weights_compression", BOOL,
      "Keep the weights of quantized models as f32 under their FakeQuantize (the expanded IR, up to 4x larger) "
      "instead of storing them as i8/u8 (4-bit where the source is 4-bit) with a Convert, Subtract, Multiply."),
-    ("optimize", "--disable_fusing", BOOL, "Turn off fusing of linear operations into convolutions (rejected while "
-                                           "irforge has no such fusion)."),
-    ("optimize", "--disable_gfusing", BOOL, "Turn off grouped convolution fusing (rejected while irforge has none)."),
+    ("optimize", "--disable_fusing", BOOL,
+     "Turn off linear operations fusing: BatchNorm / Scale / Mul / Add chains stay separate ops instead of being "
+     "folded into the weights and biases of Convolution, GroupConvolution, Deconvolution and MatMul."),
+    ("optimize", "--disable_gfusing", BOOL,
+     "Turn off grouped convolution fusing (Split -> N Convolutions -> Concat into one GroupConvolution)."),
     ("optimize", "--disable_resnet_optimization", BOOL,
-     "Turn off the ResNet stride optimization (rejected while irforge has none)."),
-    ("optimize", "--finegrain_fusing", {"metavar": "NODES"}, "Keep these nodes out of fusing: not implemented yet "
-                                                             "(rejected)."),
+     "Turn off the ResNet stride optimization (a strided 1x1 convolution's stride moved up the branch)."),
+    ("optimize", "--finegrain_fusing", {"metavar": "NODES"},
+     "Keep the nodes whose names match these comma-separated regular expressions (re.search) out of linear "
+     "and grouped convolution fusing."),
     ("optimize", "--transform", {"metavar": "NAMES"}, "LowLatency2 / MakeStateful: not implemented yet (rejected)."),
     ("optimize", "--extensions", {"metavar": "PATHS"}, "Extensions: not implemented yet (rejected)."),
     ("optimize", "--transformations_config", {"metavar": "JSON"}, "Sub-graph replacement configuration: not "
@@ -137,7 +140,7 @@ EXAMPLES: dict[str, str] = {
     "--disable_fusing": "mo --input_model model.onnx --disable_fusing",
     "--disable_gfusing": "mo --input_model model.onnx --disable_gfusing",
     "--disable_resnet_optimization": "mo --input_model model.onnx --disable_resnet_optimization",
-    "--finegrain_fusing": "mo --input_model model.onnx --finegrain_fusing conv1,.*Scale.*  # rejected",
+    "--finegrain_fusing": "mo --input_model model.onnx --finegrain_fusing conv1,.*Scale.*",
     "--transform": "mo --input_model model.onnx --transform LowLatency2  # rejected",
     "--extensions": "mo --input_model model.onnx --extensions my_ops.py  # rejected",
     "--transformations_config": "mo --input_model model.pb --transformations_config ssd.json  # rejected",
