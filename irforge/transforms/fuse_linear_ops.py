@@ -100,6 +100,20 @@ def _chain_from(start: Node, aff: Affine, mask: FusionMask) -> tuple[list[Node],
     return nodes, a, b
 
 
+def _maximal_chains(graph: Graph, mask: FusionMask):
+    """(first node, its data input x, the chain's nodes, a, b) for each maximal affine chain, in graph order."""
+    seen: set[int] = set()
+    for node in graph.topological():
+        if id(node) in seen or not mask.allows(node):
+            continue
+        aff = _affine(node)
+        if aff is None:
+            continue
+        chain, a, b = _chain_from(node, aff, mask)
+        seen.update(id(n) for n in chain)
+        yield node, node.inputs[aff.data_index], chain, a, b
+
+
 def _is_ones(v: np.ndarray) -> bool:
     return bool(np.all(v == 1))
 
@@ -163,16 +177,8 @@ def collapse_linear_chains(graph: Graph, mask: FusionMask | None = None) -> int:
     """Collapse each chain of affine ops, folding the scale into a preceding conv / FullyConnected when possible."""
     mask = mask or FusionMask()
     done = 0
-    seen: set[int] = set()
-    for node in graph.topological():
-        if id(node) in seen or not mask.allows(node):
-            continue
-        aff = _affine(node)
-        if aff is None:
-            continue
-        chain, a, b = _chain_from(node, aff, mask)
-        seen.update(id(n) for n in chain)
-        x, last = node.inputs[aff.data_index], chain[-1].outputs[0]
+    for node, x, chain, a, b in _maximal_chains(graph, mask):
+        last = chain[-1].outputs[0]
         if not _fits(x, a, b) or last.shape != x.shape or last.element_type != x.element_type:
             continue
         producer = _foldable_producer(x, node, mask) if not _is_ones(a) else None
@@ -218,16 +224,8 @@ def fuse_affine_forward(graph: Graph, mask: FusionMask | None = None) -> int:
     offset added after them (for a MatMul, and for a convolution without padding, where every window sees b)."""
     mask = mask or FusionMask()
     done = 0
-    seen: set[int] = set()
-    for node in graph.topological():
-        if id(node) in seen or not mask.allows(node):
-            continue
-        aff = _affine(node)
-        if aff is None:
-            continue
-        chain, a, b = _chain_from(node, aff, mask)
-        seen.update(id(n) for n in chain)
-        x, out = node.inputs[aff.data_index], chain[-1].outputs[0]
+    for _, x, chain, a, b in _maximal_chains(graph, mask):
+        out = chain[-1].outputs[0]
         if not out.uses or out.shape != x.shape or out.shape.rank is None or not _fits(x, a, b):
             continue
         plans = [_forward_plan(u.node, u.index, a, b, out.shape.rank, mask) for u in out.uses]
