@@ -177,3 +177,34 @@ def fold_with_openvino(op: Op, inputs: Sequence[np.ndarray], tmp_path: Path) -> 
     folded = [r.input_value(0).get_node() for r in model.get_results()]
     assert all(n.get_type_name() == "Constant" for n in folded), "OpenVINO could not fold the op"
     return [np.array(n.get_data()) for n in folded]
+
+
+def run_many(runtime: str, xml: Path, feeds: list[list[np.ndarray]]) -> list[list[np.ndarray]]:
+    """The IR compiled once, run on every feed: the OpenVINO runtime (f32 precision) or the reference runtime."""
+    if runtime == "reference":
+        compiled = irforge.compile_model(str(xml))
+        return [list(compiled(f).values()) for f in feeds]
+    ov = openvino()
+    core = ov.Core()
+    compiled = core.compile_model(core.read_model(str(xml)), "CPU", F32_HINT)
+    request = compiled.create_infer_request()
+    results = []
+    for f in feeds:
+        for i, value in enumerate(f):
+            request.set_tensor(compiled.input(i), ov.Tensor(np.ascontiguousarray(value)))
+        request.infer()
+        results.append([request.get_tensor(o).data.copy() for o in compiled.outputs])
+    return results
+
+
+def int8_layer_share(xml: Path) -> tuple[int, int]:
+    """(convolution / dense layers the CPU plugin runs in u8 or i8, all of them)."""
+    ov = openvino()
+    core = ov.Core()
+    compiled = core.compile_model(core.read_model(str(xml)), "CPU", F32_HINT)
+    kinds = []
+    for op in compiled.get_runtime_model().get_ordered_ops():
+        rt = op.get_rt_info()
+        if rt["layerType"].astype(str) in ("Convolution", "FullyConnected", "MatMul", "GroupConvolution"):
+            kinds.append(rt["runtimePrecision"].astype(str) in ("u8", "i8"))
+    return sum(kinds), len(kinds)

@@ -173,17 +173,23 @@ class Selu(Op):
 
 
 @dataclass(frozen=True)
-class Softmax(Op):
-    """opset8 Softmax over one axis (negative axes allowed)."""
+class _OverOneAxis(Op):
+    """An op normalizing over one axis (negative axes allowed): same type and shape out."""
 
-    TYPE = "SoftMax"
-    VERSION = "opset8"
     axis: int = 1
 
     def infer(self, x: TensorInfo) -> list[TensorInfo]:
         if x.rank is not None:
             normalize_axis(self.axis, x.rank)
         return [TensorInfo(x.element_type, x.shape)]
+
+
+@dataclass(frozen=True)
+class Softmax(_OverOneAxis):
+    """opset8 Softmax over one axis (negative axes allowed)."""
+
+    TYPE = "SoftMax"
+    VERSION = "opset8"
 
     def evaluate(self, x):
         e = np.exp(x - np.max(x, axis=self.axis, keepdims=True))
@@ -191,15 +197,11 @@ class Softmax(Op):
 
 
 @dataclass(frozen=True)
-class LogSoftmax(Op):
+class LogSoftmax(_OverOneAxis):
+    """opset5 LogSoftmax over one axis."""
+
     TYPE = "LogSoftmax"
     VERSION = "opset5"
-    axis: int = 1
-
-    def infer(self, x: TensorInfo) -> list[TensorInfo]:
-        if x.rank is not None:
-            normalize_axis(self.axis, x.rank)
-        return [TensorInfo(x.element_type, x.shape)]
 
     def evaluate(self, x):
         shifted = x - np.max(x, axis=self.axis, keepdims=True)

@@ -20,7 +20,7 @@ import numpy as np
 import pytest
 
 import irforge
-from oracles import F32_HINT, openvino, run_onnxruntime, run_openvino, run_reference
+from oracles import int8_layer_share, openvino, run_many, run_onnxruntime, run_openvino, run_reference
 
 sys.path.insert(0, os.path.dirname(__file__))
 import int8_zoo  # noqa: E402
@@ -66,37 +66,6 @@ def fp32_outputs(name: str) -> list[list[np.ndarray]]:
 def convert(model: Path, out: Path, **options) -> Path:
     xml, _ = irforge.save_model(irforge.convert_model(str(model), **options), out / "model.xml")
     return xml
-
-
-def run_many(runtime: str, xml: Path, feeds: list[list[np.ndarray]]) -> list[list[np.ndarray]]:
-    """The IR compiled once, run on every feed: the OpenVINO runtime (f32 precision) or the reference runtime."""
-    if runtime == "reference":
-        compiled = irforge.compile_model(str(xml))
-        return [list(compiled(f).values()) for f in feeds]
-    ov = openvino()
-    core = ov.Core()
-    compiled = core.compile_model(core.read_model(str(xml)), "CPU", F32_HINT)
-    request = compiled.create_infer_request()
-    results = []
-    for f in feeds:
-        for i, value in enumerate(f):
-            request.set_tensor(compiled.input(i), ov.Tensor(np.ascontiguousarray(value)))
-        request.infer()
-        results.append([request.get_tensor(o).data.copy() for o in compiled.outputs])
-    return results
-
-
-def int8_layer_share(xml: Path) -> tuple[int, int]:
-    """(convolution / dense layers the CPU plugin runs in u8 or i8, all of them)."""
-    ov = openvino()
-    core = ov.Core()
-    compiled = core.compile_model(core.read_model(str(xml)), "CPU", F32_HINT)
-    kinds = []
-    for op in compiled.get_runtime_model().get_ordered_ops():
-        rt = op.get_rt_info()
-        if rt["layerType"].astype(str) in ("Convolution", "FullyConnected", "MatMul", "GroupConvolution"):
-            kinds.append(rt["runtimePrecision"].astype(str) in ("u8", "i8"))
-    return sum(kinds), len(kinds)
 
 
 @pytest.mark.parametrize("name,fmt", CASES)

@@ -21,7 +21,7 @@ import numpy as np
 import pytest
 
 import irforge
-from oracles import F32_HINT, openvino
+from oracles import int8_layer_share, openvino, run_many
 
 sys.path.insert(0, os.path.dirname(__file__))
 import tf_int8_zoo as zoo  # noqa: E402
@@ -56,37 +56,6 @@ def convert(model: Path, fmt: str, out: Path, **options) -> Path:
     source = {"input_model": str(model)} if fmt == "frozen" else {"input_model": None, "saved_model_dir": str(model)}
     xml, _ = irforge.save_model(irforge.convert_model(**source, **options), out / "model.xml")
     return xml
-
-
-def run_many(runtime: str, xml: Path, feeds: list[list[np.ndarray]]) -> list[list[np.ndarray]]:
-    """The IR compiled once, run on every feed: the OpenVINO runtime (f32 precision) or the reference runtime."""
-    if runtime == "reference":
-        compiled = irforge.compile_model(str(xml))
-        return [list(compiled(f).values()) for f in feeds]
-    ov = openvino()
-    core = ov.Core()
-    compiled = core.compile_model(core.read_model(str(xml)), "CPU", F32_HINT)
-    request = compiled.create_infer_request()
-    results = []
-    for f in feeds:
-        for i, value in enumerate(f):
-            request.set_tensor(compiled.input(i), ov.Tensor(np.ascontiguousarray(value)))
-        request.infer()
-        results.append([request.get_tensor(o).data.copy() for o in compiled.outputs])
-    return results
-
-
-def int8_layer_share(xml: Path) -> tuple[int, int]:
-    """(convolution / dense layers the CPU plugin runs in u8 or i8, all of them)."""
-    ov = openvino()
-    core = ov.Core()
-    compiled = core.compile_model(core.read_model(str(xml)), "CPU", F32_HINT)
-    kinds = []
-    for op in compiled.get_runtime_model().get_ordered_ops():
-        rt = op.get_rt_info()
-        if rt["layerType"].astype(str) in ("Convolution", "FullyConnected", "MatMul", "GroupConvolution"):
-            kinds.append(rt["runtimePrecision"].astype(str) in ("u8", "i8"))
-    return sum(kinds), len(kinds)
 
 
 @pytest.mark.parametrize("name,quant,fmt", CASES)

@@ -41,8 +41,7 @@ def _add_bias(ctx: LayerContext, y: Output, geometry: dict, rank: int) -> Output
     return ctx.out(ops.Add(), y, bias)
 
 
-def convolution(ctx: LayerContext) -> list[Output]:
-    """Weights [O, C/G, *K] -> Convolution, or GroupConvolution over the same bytes seen as [G, O/G, C/G, *K]."""
+def _conv_like(ctx: LayerContext, plain: type, grouped: type, transposed: bool) -> list[Output]:
     x = ctx.input()
     g = _geometry(ctx, x)
     rank = ctx.rank(x)
@@ -53,35 +52,24 @@ def convolution(ctx: LayerContext) -> list[Output]:
         raise ctx.error(f"group {groups} does not divide the {channels} input / {out} output channels")
     attrs = dict(strides=tuple(g["stride"]), pads_begin=tuple(g["pad"]), pads_end=tuple(g["pad"]),
                  dilations=tuple(g["dilation"]), auto_pad=AutoPad.EXPLICIT)
+    first, second = (channels, out) if transposed else (out, channels)   # the blob's two channel axes
     if groups == 1:
-        w = ctx.blob(0, (out, channels, *g["kernel"]), "weights")
-        y = ctx.out(ops.Convolution(**attrs), x, w)
+        y = ctx.out(plain(**attrs), x, ctx.blob(0, (first, second, *g["kernel"]), "weights"))
     else:
-        w = ctx.blob(0, (groups, out // groups, channels // groups, *g["kernel"]), "weights")
-        y = ctx.out(ops.GroupConvolution(**attrs), x, w)
+        shape = (groups, first // groups, second // groups, *g["kernel"])
+        y = ctx.out(grouped(**attrs), x, ctx.blob(0, shape, "weights"))
     return [_add_bias(ctx, y, g, rank)]
+
+
+def convolution(ctx: LayerContext) -> list[Output]:
+    """Weights [O, C/G, *K] -> Convolution, or GroupConvolution over the same bytes seen as [G, O/G, C/G, *K]."""
+    return _conv_like(ctx, ops.Convolution, ops.GroupConvolution, transposed=False)
 
 
 def deconvolution(ctx: LayerContext) -> list[Output]:
     """Weights [C, O/G, *K] -> ConvolutionBackpropData ([G, C/G, O/G, *K] when grouped); Caffe's output size
     (in - 1) * stride - 2 * pad + dilation * (k - 1) + 1 is what explicit pads give."""
-    x = ctx.input()
-    g = _geometry(ctx, x)
-    rank = ctx.rank(x)
-    channels, groups, out = x.shape[1], g["group"], g["num_output"]
-    if not isinstance(channels, int):
-        raise ctx.error(f"needs a known channel count, got [{x.shape}]")
-    if channels % groups or out % groups:
-        raise ctx.error(f"group {groups} does not divide the {channels} input / {out} output channels")
-    attrs = dict(strides=tuple(g["stride"]), pads_begin=tuple(g["pad"]), pads_end=tuple(g["pad"]),
-                 dilations=tuple(g["dilation"]), auto_pad=AutoPad.EXPLICIT)
-    if groups == 1:
-        w = ctx.blob(0, (channels, out, *g["kernel"]), "weights")
-        y = ctx.out(ops.ConvolutionBackpropData(**attrs), x, w)
-    else:
-        w = ctx.blob(0, (groups, channels // groups, out // groups, *g["kernel"]), "weights")
-        y = ctx.out(ops.GroupConvolutionBackpropData(**attrs), x, w)
-    return [_add_bias(ctx, y, g, rank)]
+    return _conv_like(ctx, ops.ConvolutionBackpropData, ops.GroupConvolutionBackpropData, transposed=True)
 
 
 def pooling(ctx: LayerContext) -> list[Output]:
