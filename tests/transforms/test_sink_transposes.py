@@ -69,3 +69,16 @@ def test_reduce_keep_dims_and_transpose_pairs():
     z = _t(g, _t(g, y, [0, 2, 1, 3]), [0, 2, 1, 3])               # an identity pair disappears
     g.result(z, "z")
     _check(g, [rng.standard_normal((1, 4, 4, 2)).astype(np.float32)], transposes_after=2)
+
+
+def test_transpose_pairs_cancel_in_the_pipeline(tmp_path):
+    """An exporter's NCHW -> NHWC -> elementwise -> NCHW round trip before a convolution leaves no Transpose in
+    the IR, and OpenVINO and the reference runtime still give onnxruntime's answers."""
+    from onnx_builder import OnnxBuilder, convert_and_check, op_types
+    b = OnnxBuilder()
+    x = b.input("x", [1, 3, 8, 8])
+    y = b.node("Transpose", [x], perm=TO_NHWC)
+    y = b.node("Mul", [b.node("Relu", [y]), b.random(3)])           # a per-channel scale on the NHWC last axis
+    y = b.node("Transpose", [y], perm=TO_NCHW)
+    graph = convert_and_check(b.model([b.node("Conv", [y, b.random(4, 3, 3, 3)])]), tmp_path)
+    assert "Transpose" not in op_types(graph)
