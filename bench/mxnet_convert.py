@@ -6,7 +6,10 @@ The nets are exported with random weights (real sizes, 224x224 inputs; inception
 test oracle venv (tests/frontends/mxnet/mxnet_oracle.py) and cached under ~/.cache/irforge/bench/mxnet/. Every
 conversion runs in a fresh child process: the time is the conversion plus writing the IR as the child measures
 it (interpreter start-up and imports excluded; they are reported once as the baseline), and the memory is the
-child's peak resident set (os.wait4's ru_maxrss), the import baseline included. The legacy mo (openvino-dev
+child's peak resident set (os.wait4's ru_maxrss), the import baseline included. The baseline imports irforge and
+every module a conversion loads (listed by converting the smallest net once beforehand): code is a fixed cost of
+the process, the column above it is what the conversion itself holds (graph, weights touched, IR text). The
+legacy mo (openvino-dev
 2024.4.0, the last with MXNet support) is timed the same way, from its process start to its end.
 """
 from __future__ import annotations
@@ -37,12 +40,24 @@ net(mx.nd.zeros((1, 3, size, size)))
 net.export(prefix)
 """
 
+# The modules a conversion imports, one per line (the baseline child imports them all).
+MODULES = """
+import sys
+before = set(sys.modules)
+import irforge
+irforge.save_model(irforge.convert_model(sys.argv[1], input_shape=sys.argv[2]), sys.argv[3])
+print("\\n".join(sorted(set(sys.modules) - before)))
+"""
+
 CHILD = """
-import sys, time, resource
+import sys, time, importlib
 t0 = time.perf_counter()
 import irforge
 t1 = time.perf_counter()
-if sys.argv[1] != "--baseline":
+if sys.argv[1] == "--baseline":
+    for name in sys.argv[2:]:
+        importlib.import_module(name)
+else:
     graph = irforge.convert_model(sys.argv[1], input_shape=sys.argv[2])
     irforge.save_model(graph, sys.argv[3])
 t2 = time.perf_counter()
@@ -82,8 +97,14 @@ def main() -> int:
     args = parser.parse_args()
     env = dict(os.environ, PYTHONPATH=str(ROOT))
     python = sys.executable
-    _, base_rss, base_out = run_child([python, "-c", CHILD, "--baseline"], env)
-    print(f"irforge import: {float(base_out.split()[0]):.2f} s, {base_rss / 2**20:.0f} MiB resident")
+    smallest = min(args.names, key=lambda n: export(n, NETS[n]).stat().st_size)
+    with tempfile.TemporaryDirectory() as tmp:
+        _, _, listed = run_child([python, "-c", MODULES, str(export(smallest, NETS[smallest])),
+                                  f"[1,3,{NETS[smallest]},{NETS[smallest]}]", f"{tmp}/m.xml"], env)
+    modules = [m for m in listed.split() if m and not m.startswith("__")]
+    _, base_rss, base_out = run_child([python, "-c", CHILD, "--baseline", *modules], env)
+    print(f"irforge import: {float(base_out.split()[0]):.2f} s; with the {len(modules)} modules a conversion "
+          f"loads: {base_rss / 2**20:.0f} MiB resident")
     print()
     print("| net | weights | irforge time | irforge peak RSS | above the import baseline | legacy mo time | "
           "legacy mo peak RSS |")

@@ -55,6 +55,58 @@ class FileSlice:
         return view[self.offset:self.offset + self.nbytes]
 
 
+@dataclass(frozen=True, eq=False)
+class ScaledWeights:
+    """Float weights times a factor that broadcasts against them (a BatchNorm folded into a convolution's output
+    channels), computed when read. The IR writer asks for them a block of rows at a time (`chunks()`) and the
+    base stays where it was (a FileSlice on disk, or the array it already is), so folding every BatchNorm of a
+    model into its convolutions holds no second copy of the weights.
+
+    `factor` is float64 with the weights' rank; each product is rounded once to the element type."""
+
+    base: FileSlice | np.ndarray
+    element_type: ElementType
+    shape: tuple[int, ...]
+    factor: np.ndarray
+
+    @property
+    def nbytes(self) -> int:
+        return storage_nbytes(self.element_type, int(np.prod(self.shape, dtype=np.int64)))
+
+    def scaled(self, factor: np.ndarray) -> ScaledWeights:
+        """These weights times one more factor (fusions compose: one rounding in the end)."""
+        return ScaledWeights(self.base, self.element_type, self.shape, self.factor * factor)
+
+    def rows(self, start: int, stop: int) -> np.ndarray:
+        """Rows [start, stop) of the first axis, scaled."""
+        if isinstance(self.base, FileSlice):
+            row_bytes = storage_nbytes(self.element_type, int(np.prod(self.shape[1:], dtype=np.int64)))
+            piece = FileSlice(self.base.path, self.base.offset + start * row_bytes, (stop - start) * row_bytes)
+            w = unpack(b"".join(piece.chunks()), self.element_type, (stop - start, *self.shape[1:]))
+        else:
+            w = self.base[start:stop]
+        f = self.factor if self.factor.shape[0] == 1 else self.factor[start:stop]
+        return (w.astype(np.float64) * f).astype(self.element_type.numpy)
+
+    def array(self) -> np.ndarray:
+        return self.rows(0, self.shape[0])
+
+    def chunks(self, size: int = 1 << 22):
+        row_bytes = max(1, self.nbytes // max(1, self.shape[0]))
+        step = max(1, size // row_bytes)
+        for start in range(0, self.shape[0], step):
+            yield pack(self.rows(start, min(start + step, self.shape[0])), self.element_type)
+
+
+def scaled_weights(data: FileSlice | np.ndarray | ScaledWeights, element_type: ElementType,
+                   shape: tuple[int, ...], factor: np.ndarray) -> ScaledWeights:
+    """A constant's payload times `factor` (broadcasting against `shape`), lazily."""
+    factor = np.asarray(factor, np.float64).reshape((1,) * (len(shape) - np.ndim(factor)) + np.shape(factor))
+    if isinstance(data, ScaledWeights):
+        return data.scaled(factor)
+    return ScaledWeights(data, element_type, tuple(shape), factor)
+
+
 @lru_cache(maxsize=64)
 def _mapped(path: str, inode: int, size: int, mtime_ns: int) -> memoryview:
     with open(path, "rb") as f:

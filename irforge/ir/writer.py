@@ -15,7 +15,7 @@ from typing import BinaryIO
 from irforge.core.element_type import ElementType
 from irforge.core.graph import Constant, Graph, Node, Parameter, Result
 from irforge.core.shape import PartialShape
-from irforge.core.tensor import FileSlice, pack
+from irforge.core.tensor import FileSlice, ScaledWeights, pack
 
 from .attributes import format_value
 
@@ -31,7 +31,7 @@ class BinWriter:
         self.seen: dict[tuple[bytes, int], int] = {}
 
     def add(self, const: Constant) -> tuple[int, int]:
-        if isinstance(const.data, FileSlice):
+        if isinstance(const.data, (FileSlice, ScaledWeights)):
             return self._add_chunks(const.data.chunks(), const.data.nbytes)
         data = pack(const.array(), const.element_type)
         size = data.nbytes if isinstance(data, memoryview) else len(data)
@@ -44,7 +44,8 @@ class BinWriter:
         return self.seen[key], size
 
     def _add_chunks(self, chunks, size: int) -> tuple[int, int]:
-        """Stream a blob that lives in a file: write while hashing, and take it back if it was a duplicate."""
+        """Stream a blob that lives in a file (or is computed in pieces): write while hashing, and take it back
+        if it was a duplicate."""
         digest = hashlib.blake2b(digest_size=20)
         for piece in chunks:
             digest.update(piece)

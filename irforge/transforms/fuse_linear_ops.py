@@ -23,9 +23,10 @@ import numpy as np
 from irforge import ops
 from irforge.core.graph import Graph, Node, Output
 from irforge.core.pattern import known_value
+from irforge.core.tensor import ScaledWeights
 
-from .weights import (FusionMask, channel_axis, channel_vector, constant_weights, input_channels, input_offset,
-                      output_channels, scale_input_channels, scale_output_channels)
+from .weights import (FusionMask, channel_axis, channel_vector, constant_weights, fused_weights, input_channels,
+                      input_offset, output_channels, scale_input_channels, scale_output_channels)
 
 
 @dataclass
@@ -160,7 +161,7 @@ def _refold(graph: Graph, producer: Node, a: np.ndarray) -> Output | None:
     vec = channel_vector(a, out.shape.rank, channel_axis(producer), output_channels(producer, w))
     if vec is None:
         return None
-    weights = graph.constant(scale_output_channels(producer, w, vec), name=producer.inputs[1].node.name + "/fused")
+    weights = fused_weights(graph, producer, scale_output_channels(producer, vec))
     return graph.out(producer.op, producer.inputs[0], weights, *producer.inputs[2:], name=producer.name)
 
 
@@ -199,7 +200,7 @@ def collapse_linear_chains(graph: Graph, mask: FusionMask | None = None) -> int:
 
 
 def _forward_plan(node: Node, use_index: int, a: np.ndarray, b: np.ndarray, rank: int,
-                  mask: FusionMask) -> tuple[np.ndarray, np.ndarray | None] | None:
+                  mask: FusionMask) -> tuple[ScaledWeights, np.ndarray | None] | None:
     """New weights (and the per-output-channel offset that b becomes) for a consumer reading a * x + b."""
     w = constant_weights(node)
     if use_index != 0 or w is None or not mask.allows(node):
@@ -216,7 +217,7 @@ def _forward_plan(node: Node, use_index: int, a: np.ndarray, b: np.ndarray, rank
         offset = input_offset(node, w, shift)     # None where padding would see the shift (or no closed form)
         if offset is None:
             return None
-    return scale_input_channels(node, w, scale), offset
+    return scale_input_channels(node, scale), offset
 
 
 def fuse_affine_forward(graph: Graph, mask: FusionMask | None = None) -> int:
@@ -233,13 +234,13 @@ def fuse_affine_forward(graph: Graph, mask: FusionMask | None = None) -> int:
             continue
         for use, (weights, offset) in zip(list(out.uses), plans):    # type: ignore[misc]
             consumer = use.node
-            w_out = graph.constant(weights, name=consumer.inputs[1].node.name + "/fused")
+            w_out = fused_weights(graph, consumer, weights)
             new = graph.out(consumer.op, x, w_out, *consumer.inputs[2:], name=consumer.name)
             if offset is not None:
                 axis = channel_axis(consumer)
                 shape = [1] * new.shape.rank  # type: ignore[operator]
                 shape[axis] = -1
-                new = graph.out(ops.Add(), new, graph.constant(offset.reshape(shape).astype(weights.dtype)),
+                new = graph.out(ops.Add(), new, graph.constant(offset.reshape(shape).astype(weights.element_type.numpy)),
                                 name=consumer.name + "/shift")
             graph.replace_uses(consumer.outputs[0], new)
         done += 1

@@ -12,15 +12,20 @@ from collections import defaultdict
 
 from irforge import ops
 from irforge.core.graph import Constant, Graph, Node, Output, Parameter, Result
-from irforge.core.tensor import FileSlice, pack
+from irforge.core.tensor import FileSlice, ScaledWeights, pack
 
 WEIGHTED = (ops.Convolution, ops.GroupConvolution, ops.ConvolutionBackpropData, ops.GroupConvolutionBackpropData,
             ops.MatMul)
 
 
 def _digest(const: Constant) -> bytes:
-    data = const.data.buffer() if isinstance(const.data, FileSlice) else pack(const.array(), const.element_type)
-    return hashlib.blake2b(data, digest_size=20).digest()
+    digest = hashlib.blake2b(digest_size=20)
+    if isinstance(const.data, (FileSlice, ScaledWeights)):
+        for piece in const.data.chunks():    # read in pieces: no page of the weights stays resident
+            digest.update(piece)
+    else:
+        digest.update(pack(const.array(), const.element_type))
+    return digest.digest()
 
 
 def _merge(graph: Graph, keep: Node, twin: Node) -> None:

@@ -12,7 +12,8 @@ from typing import Sequence
 import numpy as np
 
 from irforge import ops
-from irforge.core.graph import Constant, Node, Output
+from irforge.core.graph import Constant, Graph, Node, Output
+from irforge.core.tensor import ScaledWeights, scaled_weights
 
 CONVOLUTIONS = (ops.Convolution, ops.GroupConvolution, ops.ConvolutionBackpropData,
                 ops.GroupConvolutionBackpropData)
@@ -77,36 +78,40 @@ def input_channels(node: Node, w: np.ndarray) -> int:
     return w.shape[1]
 
 
-def scale_output_channels(node: Node, w: np.ndarray, vec: np.ndarray) -> np.ndarray:
-    """Weights whose op output equals the old output times vec along the channel axis."""
-    op = node.op
+def scale_output_channels(node: Node, vec: np.ndarray) -> ScaledWeights:
+    """Weights whose op output equals the old output times vec along the channel axis (computed when written)."""
+    op, shape = node.op, _weights_shape(node)
     if isinstance(op, ops.MatMul):
-        shape = (-1, 1) if op.transpose_b else (1, -1)
-        return _scaled(w, vec.reshape(shape))
-    tail = (1,) * (w.ndim - 2)
+        return _scaled(node, vec.reshape((-1, 1) if op.transpose_b else (1, -1)))
+    tail = (1,) * (len(shape) - 2)
     if isinstance(op, ops.GroupConvolutionBackpropData):        # [G, Cin/G, Cout/G, *K]
-        return _scaled(w, vec.reshape(w.shape[0], 1, w.shape[2], *tail[1:]))
+        return _scaled(node, vec.reshape(shape[0], 1, shape[2], *tail[1:]))
     if isinstance(op, ops.GroupConvolution):                    # [G, Cout/G, Cin/G, *K]
-        return _scaled(w, vec.reshape(w.shape[0], w.shape[1], *tail))
+        return _scaled(node, vec.reshape(shape[0], shape[1], *tail))
     if isinstance(op, ops.ConvolutionBackpropData):             # [Cin, Cout, *K]
-        return _scaled(w, vec.reshape(1, -1, *tail))
-    return _scaled(w, vec.reshape(-1, 1, *tail))                # [Cout, Cin, *K]
+        return _scaled(node, vec.reshape(1, -1, *tail))
+    return _scaled(node, vec.reshape(-1, 1, *tail))             # [Cout, Cin, *K]
 
 
-def scale_input_channels(node: Node, w: np.ndarray, vec: np.ndarray) -> np.ndarray:
+def scale_input_channels(node: Node, vec: np.ndarray) -> ScaledWeights:
     """Weights whose op applied to x gives the old op applied to x * vec (vec along the data's channel axis)."""
-    op = node.op
+    op, shape = node.op, _weights_shape(node)
     if isinstance(op, ops.MatMul):
-        shape = (1, -1) if op.transpose_b else (-1, 1)
-        return _scaled(w, vec.reshape(shape))
-    tail = (1,) * (w.ndim - 2)
+        return _scaled(node, vec.reshape((1, -1) if op.transpose_b else (-1, 1)))
+    tail = (1,) * (len(shape) - 2)
     if isinstance(op, ops.GroupConvolutionBackpropData):        # [G, Cin/G, Cout/G, *K]
-        return _scaled(w, vec.reshape(w.shape[0], w.shape[1], *tail))
+        return _scaled(node, vec.reshape(shape[0], shape[1], *tail))
     if isinstance(op, ops.GroupConvolution):                    # [G, Cout/G, Cin/G, *K]
-        return _scaled(w, vec.reshape(w.shape[0], 1, w.shape[2], *tail[1:]))
+        return _scaled(node, vec.reshape(shape[0], 1, shape[2], *tail[1:]))
     if isinstance(op, ops.ConvolutionBackpropData):             # [Cin, Cout, *K]
-        return _scaled(w, vec.reshape(-1, 1, *tail))
-    return _scaled(w, vec.reshape(1, -1, *tail))                # [Cout, Cin, *K]
+        return _scaled(node, vec.reshape(-1, 1, *tail))
+    return _scaled(node, vec.reshape(1, -1, *tail))             # [Cout, Cin, *K]
+
+
+def fused_weights(graph: Graph, node: Node, data: ScaledWeights) -> Output:
+    """The constant holding a node's new weights, named after its old ones."""
+    const = node.inputs[1].node
+    return graph.constant_from_file(data, const.op.element_type, const.op.shape, name=const.name + "/fused")
 
 
 def input_offset(node: Node, w: np.ndarray, shift: np.ndarray) -> np.ndarray | None:
@@ -127,9 +132,15 @@ def input_offset(node: Node, w: np.ndarray, shift: np.ndarray) -> np.ndarray | N
     return (w64 * shift.reshape(1, -1, *(1,) * (w.ndim - 2))).reshape(w.shape[0], -1).sum(axis=1)   # [Cout, Cin, *K]
 
 
-def _scaled(w: np.ndarray, factor: np.ndarray) -> np.ndarray:
-    # In float64, rounded once to the weights' type (the runtime would round the folded product the same way).
-    return (w.astype(np.float64) * factor).astype(w.dtype)
+def _weights_shape(node: Node) -> tuple[int, ...]:
+    return node.inputs[1].node.op.shape
+
+
+def _scaled(node: Node, factor: np.ndarray) -> ScaledWeights:
+    # In float64, rounded once to the weights' type (the runtime would round the folded product the same way);
+    # lazily, so that the weights are not copied (see ScaledWeights).
+    const = node.inputs[1].node.op
+    return scaled_weights(const.data, const.element_type, const.shape, factor)
 
 
 def data_input(node: Node) -> Output:
