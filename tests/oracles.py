@@ -17,6 +17,9 @@ from irforge.core.op import Op
 
 F32_HINT = {"INFERENCE_PRECISION_HINT": "f32"}
 
+# ../shared beside the project root (CI has it there too); IRFORGE_SHARED points elsewhere.
+SHARED = Path(os.environ.get("IRFORGE_SHARED", Path(__file__).resolve().parents[1].parent / "shared"))
+
 
 def openvino():
     return pytest.importorskip("openvino")

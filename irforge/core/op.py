@@ -9,20 +9,28 @@ import numpy as np
 from irforge.errors import NotEvaluable
 
 from .element_type import ElementType
-from .shape import PartialShape
+from .shape import Dim, Interval, PartialShape
 
 # Values up to this many elements ride along with inference (shape arithmetic such as ShapeOf -> Gather -> Concat
 # -> Reshape is then known while translating); bigger ones are left to the fold_constants pass.
 KNOWN_VALUE_LIMIT = 4096
+# Partial values (below) are kept for integer tensors of at most this many elements: shape vectors.
+PARTIAL_VALUE_LIMIT = 64
 
 
 @dataclass(frozen=True, slots=True, eq=False)
 class TensorInfo:
-    """What inference knows about a tensor: element type, partial shape, and its value when small and known."""
+    """What inference knows about a tensor: element type, partial shape, and its value when small and known.
+
+    `partial` is what is known of a small integer tensor's value when not all of it is: its elements in order,
+    each an int or an Interval bounding it. ShapeOf of a [?, 16, 64] tensor is (?, 16, 64), and the ops that only
+    move such elements (Gather, Concat, Slice, Squeeze...) keep them, so a Reshape or Interpolate fed a shape
+    computed from a dynamic one still knows its static dims (as OpenVINO's bound and value propagation does)."""
 
     element_type: ElementType
     shape: PartialShape
     value: np.ndarray | None = None
+    partial: tuple[Dim, ...] | None = None
 
     @staticmethod
     def of(array: np.ndarray, element_type: ElementType | None = None) -> TensorInfo:
@@ -45,6 +53,9 @@ class Op:
     spelled as the IR spells them, so one generic writer and reader serialise every op."""
 
     TYPE: ClassVar[str] = ""
+    # True for ops whose numpy evaluation only moves elements (or does interval-safe arithmetic on them): they
+    # may evaluate on partial values, as object arrays of ints and Intervals (see infer_with_values).
+    MOVES_PARTIAL_VALUES: ClassVar[bool] = False
     VERSION: ClassVar[str] = "opset1"   # the opset where this op version first appeared (what the IR's `version` says)
     FOLDABLE: ClassVar[bool] = True      # False for ops with state or side effects (never constant-folded)
 
@@ -71,11 +82,25 @@ class Op:
         return self.TYPE
 
 
+def partial_value(info: TensorInfo) -> tuple[Dim, ...] | None:
+    """The elements of a small integer tensor, each an int where known and an Interval where not; None when
+    neither the value nor a partial value is known."""
+    if info.value is not None:
+        array = np.asarray(info.value)
+        if array.dtype.kind in "iu" and array.size <= PARTIAL_VALUE_LIMIT:
+            return tuple(int(v) for v in array.reshape(-1))
+        return None
+    return info.partial
+
+
 def infer_with_values(op: Op, inputs: list[TensorInfo]) -> list[TensorInfo]:
-    """op.infer, plus the output values when every input value is known and the outputs are small."""
+    """op.infer, plus the output values when every input value is known and the outputs are small; or, for ops
+    that move partial values, the output partial values (and the full value when no unknown element is left)."""
     infos = op.infer(*inputs)
-    if not op.FOLDABLE or not inputs or any(i.value is None for i in inputs):
+    if not op.FOLDABLE or not inputs:
         return infos
+    if any(i.value is None for i in inputs):
+        return _with_partial_values(op, inputs, infos) if op.MOVES_PARTIAL_VALUES else infos
     if any(not i.shape.is_static or int(np.prod(i.shape.to_static())) > KNOWN_VALUE_LIMIT for i in infos):
         return infos
     try:
@@ -86,4 +111,39 @@ def infer_with_values(op: Op, inputs: list[TensorInfo]) -> list[TensorInfo]:
     for info, value in zip(infos, values):
         value = np.asarray(value, dtype=info.element_type.numpy)
         out.append(TensorInfo(info.element_type, PartialShape(value.shape), value))
+    return out
+
+
+def _with_partial_values(op: Op, inputs: list[TensorInfo], infos: list[TensorInfo]) -> list[TensorInfo]:
+    """Evaluate `op` on object arrays whose unknown elements are Intervals. An op that would compute with an
+    unknown element fails (Interval has no arithmetic), and the outputs then keep no partial value."""
+    if not any(i.partial is not None for i in inputs):
+        return infos
+    args = []
+    for i in inputs:
+        if i.value is not None:
+            args.append(i.value)
+        elif i.partial is not None and i.shape.is_static and int(np.prod(i.shape.to_static())) == len(i.partial):
+            elements = np.empty(len(i.partial), dtype=object)
+            elements[:] = list(i.partial)
+            args.append(elements.reshape(i.shape.to_static()))
+        else:
+            return infos
+    try:
+        values = op.evaluate(*args)  # type: ignore[misc]
+    except Exception:  # noqa: BLE001 - any failure only means "nothing known"
+        return infos
+    out = []
+    for info, value in zip(infos, values):
+        value = np.asarray(value)
+        elements = [v.item() if isinstance(v, np.generic) else v for v in value.reshape(-1)]
+        if (not info.element_type.is_integral or value.size > PARTIAL_VALUE_LIMIT
+                or not all(isinstance(v, (int, Interval)) for v in elements)
+                or not info.shape.compatible(PartialShape(value.shape))):
+            out.append(info)
+        elif all(isinstance(v, int) for v in elements):
+            out.append(TensorInfo(info.element_type, PartialShape(value.shape),
+                                  np.asarray(elements, dtype=info.element_type.numpy).reshape(value.shape)))
+        else:
+            out.append(TensorInfo(info.element_type, PartialShape(value.shape), None, tuple(elements)))
     return out

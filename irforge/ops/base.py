@@ -8,14 +8,14 @@ import numpy as np
 
 from irforge.core.element_type import ElementType
 from irforge.core.graph import Constant, Parameter, Result
-from irforge.core.op import Op, TensorInfo
+from irforge.core.op import Op, TensorInfo, partial_value
 from irforge.core.shape import DYNAMIC, Dim, Interval, PartialShape, broadcast_shapes, normalize_axis
 from irforge.errors import NotEvaluable
 
 __all__ = [
     "AutoPad", "Constant", "Dim", "DYNAMIC", "ElementType", "Interval", "NotEvaluable", "Op", "Parameter",
     "PartialShape", "Result", "RoundingType", "TensorInfo", "broadcast_info", "normalize_axis", "same_element_type",
-    "unknown", "axes_value", "static_value", "require_rank",
+    "unknown", "axes_value", "static_value", "require_rank", "partial_value",
 ]
 
 

@@ -7,6 +7,7 @@ from typing import Callable, ClassVar
 
 import numpy as np
 
+from . import bounds
 from .base import ElementType, Op, TensorInfo, broadcast_info, same_element_type
 
 
@@ -17,14 +18,19 @@ class BinaryOp(Op):
 
     auto_broadcast: str = "numpy"
     OUT_BOOLEAN: ClassVar[bool] = False
+    # The op on the bounds of partial values (shape arithmetic on dynamic dims), or None (see bounds.py).
+    BOUNDS: ClassVar[Callable | None] = None
 
     def infer(self, x: TensorInfo, y: TensorInfo) -> list[TensorInfo]:
         if self.auto_broadcast not in ("numpy", "none"):
             raise ValueError(f"auto_broadcast {self.auto_broadcast!r} is not supported")
         if self.OUT_BOOLEAN:
             same_element_type(self, x, y)
-            return [broadcast_info(self, x, y, element_type=ElementType.boolean)]
-        return [broadcast_info(self, x, y)]
+            info = broadcast_info(self, x, y, element_type=ElementType.boolean)
+        else:
+            info = broadcast_info(self, x, y)
+        rule = type(self).BOUNDS
+        return [bounds.binary(rule, x, y, info) if rule is not None else info]
 
     def evaluate(self, x: np.ndarray, y: np.ndarray) -> list[np.ndarray]:
         with np.errstate(all="ignore"):
@@ -36,9 +42,9 @@ class BinaryOp(Op):
 
 
 def _binary(type_name: str, fn: Callable[[np.ndarray, np.ndarray], np.ndarray], boolean: bool = False,
-            doc: str = "") -> type[BinaryOp]:
+            doc: str = "", rule: bounds.BoundsRule | None = None) -> type[BinaryOp]:
     cls = type(type_name, (BinaryOp,), {
-        "TYPE": type_name, "OUT_BOOLEAN": boolean, "__doc__": doc or f"opset1 {type_name}",
+        "TYPE": type_name, "OUT_BOOLEAN": boolean, "__doc__": doc or f"opset1 {type_name}", "BOUNDS": rule,
         "compute": lambda self, x, y: fn(x, y), "__module__": __name__, "__qualname__": type_name})
     return dataclass(frozen=True)(cls)
 
@@ -50,22 +56,22 @@ def _int_pow(x: np.ndarray, y: np.ndarray) -> np.ndarray:
     return np.power(x, y)
 
 
-Add = _binary("Add", np.add)
-Subtract = _binary("Subtract", np.subtract)
-Multiply = _binary("Multiply", np.multiply)
+Add = _binary("Add", np.add, rule=bounds.add)
+Subtract = _binary("Subtract", np.subtract, rule=bounds.subtract)
+Multiply = _binary("Multiply", np.multiply, rule=bounds.multiply)
 Power = _binary("Power", _int_pow)
-Maximum = _binary("Maximum", np.maximum)
-Minimum = _binary("Minimum", np.minimum)
+Maximum = _binary("Maximum", np.maximum, rule=bounds.maximum)
+Minimum = _binary("Minimum", np.minimum, rule=bounds.minimum)
 SquaredDifference = _binary("SquaredDifference", lambda x, y: np.square(x - y))
 FloorMod = _binary("FloorMod", lambda x, y: np.mod(x, y) if x.dtype.kind in "iu" else x - np.floor(x / y) * y,
                    doc="opset1 FloorMod: the result takes the divisor's sign (Python %)")
 Mod = _binary("Mod", lambda x, y: np.fmod(x, y), doc="opset1 Mod: truncated; the result takes the dividend's sign")
-Equal = _binary("Equal", np.equal, True)
-NotEqual = _binary("NotEqual", np.not_equal, True)
-Less = _binary("Less", np.less, True)
-LessEqual = _binary("LessEqual", np.less_equal, True)
-Greater = _binary("Greater", np.greater, True)
-GreaterEqual = _binary("GreaterEqual", np.greater_equal, True)
+Equal = _binary("Equal", np.equal, True, rule=bounds.equal)
+NotEqual = _binary("NotEqual", np.not_equal, True, rule=bounds.not_equal)
+Less = _binary("Less", np.less, True, rule=bounds.less)
+LessEqual = _binary("LessEqual", np.less_equal, True, rule=bounds.less_equal)
+Greater = _binary("Greater", np.greater, True, rule=bounds.greater)
+GreaterEqual = _binary("GreaterEqual", np.greater_equal, True, rule=bounds.greater_equal)
 LogicalAnd = _binary("LogicalAnd", np.logical_and, True)
 LogicalOr = _binary("LogicalOr", np.logical_or, True)
 LogicalXor = _binary("LogicalXor", np.logical_xor, True)
@@ -80,6 +86,7 @@ class Divide(BinaryOp):
     must not rely on m_pythondiv."""
 
     TYPE = "Divide"
+    BOUNDS = bounds.divide
     m_pythondiv: bool = True
 
     def compute(self, x: np.ndarray, y: np.ndarray) -> np.ndarray:
@@ -180,6 +187,7 @@ class Select(Op):
     """opset1 Select: cond ? then : else, all three broadcast together."""
 
     TYPE = "Select"
+    MOVES_PARTIAL_VALUES = True
     auto_broadcast: str = "numpy"
 
     def infer(self, cond: TensorInfo, then: TensorInfo, other: TensorInfo) -> list[TensorInfo]:
@@ -189,7 +197,8 @@ class Select(Op):
         return [broadcast_info(self, cond, then, other, element_type=et)]
 
     def evaluate(self, cond: np.ndarray, then: np.ndarray, other: np.ndarray) -> list[np.ndarray]:
-        return [np.where(cond, then, other).astype(then.dtype, copy=False)]
+        # (result_type, not then.dtype: a partial value, an object array, may be either branch)
+        return [np.where(cond, then, other).astype(np.result_type(then, other), copy=False)]
 
 
 @dataclass(frozen=True)
@@ -200,7 +209,9 @@ class Convert(Op):
     destination_type: ElementType = ElementType.f32
 
     def infer(self, x: TensorInfo) -> list[TensorInfo]:
-        return [TensorInfo(self.destination_type, x.shape)]
+        # A shape vector cast between integer types keeps what is known of it (its dims fit either type).
+        keep = x.partial is not None and x.element_type.is_integral and self.destination_type.is_integral
+        return [TensorInfo(self.destination_type, x.shape, None, x.partial if keep else None)]
 
     def evaluate(self, x: np.ndarray) -> list[np.ndarray]:
         return [convert_array(x, self.destination_type)]

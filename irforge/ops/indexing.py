@@ -7,7 +7,7 @@ import numpy as np
 
 from irforge.core.shape import DYNAMIC, Dim, Interval, make_dim
 
-from .base import ElementType, Op, PartialShape, TensorInfo, normalize_axis
+from .base import ElementType, Op, PartialShape, TensorInfo, normalize_axis, partial_value
 
 
 def _ints(info: TensorInfo) -> list[int] | None:
@@ -19,6 +19,7 @@ class Gather(Op):
     """opset8 Gather: indices (negative allowed) along an axis, with batch_dims leading dims in common."""
 
     TYPE = "Gather"
+    MOVES_PARTIAL_VALUES = True
     VERSION = "opset8"
     batch_dims: int = 0
 
@@ -52,8 +53,33 @@ def _slice_dim(size: Dim, start: int, stop: int, step: int) -> Dim:
         return len(range(*slice(start, stop, step).indices(size)))
     assert isinstance(size, Interval)
     lower = len(range(*slice(start, stop, step).indices(size.lower))) if start >= 0 and stop >= 0 else 0
-    upper = None if size.upper is None else len(range(*slice(start, stop, step).indices(size.upper)))
+    upper = _slice_length_bound(size.lower, size.upper, start, stop, step)
     return make_dim(lower if upper is None or lower <= upper else 0, upper)
+
+
+def _slice_dim_bounds(size: Dim, start: Dim, stop: Dim, step: int) -> Dim:
+    """The length of a slice of a static axis whose start or stop is only bounded (a dynamic dim, so never
+    negative): the length is monotonic in each, so the extreme bounds give its extremes."""
+    if not isinstance(size, int):
+        return DYNAMIC
+    def ends(d: Dim) -> tuple[int, int]:
+        return (d, d) if isinstance(d, int) else (d.lower, size if d.upper is None else min(d.upper, size))
+    lengths = [len(range(*slice(b, e, step).indices(size))) for b in ends(start) for e in ends(stop)]
+    return make_dim(min(lengths), max(lengths))
+
+
+def _slice_length_bound(lower: int, upper: int | None, start: int, stop: int, step: int) -> int | None:
+    """The largest length of x[start:stop:step] over axis sizes in [lower, upper] (upper None: unbounded), or None
+    when there is none (x[2:] of an unbounded axis). The length is piecewise monotonic in the size, changing
+    course only where the size passes |start| or |stop|, so its maximum is at those sizes, at the ends, or
+    reached for huge sizes (x[:100] and x[-5:] stay bounded on an unbounded axis)."""
+    def length(n: int) -> int:
+        return len(range(*slice(start, stop, step).indices(n)))
+    top = upper if upper is not None else 2 ** 40
+    if upper is None and length(2 ** 40) != length(2 ** 41):
+        return None
+    sizes = {lower, top} | {abs(b) + d for b in (start, stop) for d in (-1, 0, 1) if lower <= abs(b) + d <= top}
+    return max(length(n) for n in sizes)
 
 
 @dataclass(frozen=True)
@@ -61,6 +87,7 @@ class StridedSlice(Op):
     """opset1 StridedSlice: begin/end/stride inputs with begin/end/new_axis/shrink_axis/ellipsis masks."""
 
     TYPE = "StridedSlice"
+    MOVES_PARTIAL_VALUES = True
     begin_mask: tuple[int, ...] = ()
     end_mask: tuple[int, ...] = ()
     new_axis_mask: tuple[int, ...] = ()
@@ -140,11 +167,12 @@ class Slice(Op):
     """opset8 Slice: start/stop/step (and optional axes) inputs, clamped like Python slices."""
 
     TYPE = "Slice"
+    MOVES_PARTIAL_VALUES = True
     VERSION = "opset8"
 
     def infer(self, x: TensorInfo, start: TensorInfo, stop: TensorInfo, step: TensorInfo,
               axes: TensorInfo | None = None) -> list[TensorInfo]:
-        st, sp, sd = _ints(start), _ints(stop), _ints(step)
+        st, sp, sd = partial_value(start), partial_value(stop), _ints(step)
         if x.rank is None:
             return [TensorInfo(x.element_type, PartialShape(None))]
         ax = list(range(len(st))) if axes is None and st is not None else (_ints(axes) if axes is not None else None)
@@ -155,7 +183,10 @@ class Slice(Op):
         out = list(x.shape)
         for a, b, e, s in zip(ax, st, sp, sd):
             a = normalize_axis(a, x.rank)
-            out[a] = _slice_dim(x.shape[a], b, e, s)
+            if isinstance(b, int) and isinstance(e, int):
+                out[a] = _slice_dim(x.shape[a], b, e, s)
+            else:
+                out[a] = _slice_dim_bounds(x.shape[a], b, e, s)
         return [TensorInfo(x.element_type, PartialShape(out))]
 
     def evaluate(self, x, start, stop, step, axes=None):

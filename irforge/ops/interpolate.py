@@ -19,7 +19,7 @@ import numpy as np
 
 from irforge.core.shape import DYNAMIC, Dim, Interval, make_dim
 
-from .base import Op, PartialShape, TensorInfo, normalize_axis
+from .base import Op, PartialShape, TensorInfo, normalize_axis, partial_value
 
 F32 = np.float32
 SHAPE_EPSILON = 1e-5  # the runtime adds this before flooring dim * scale (so 0.6 * 5 gives 3, not 2)
@@ -220,12 +220,14 @@ class Interpolate(Op):
             return [TensorInfo(data.element_type, PartialShape.dynamic(rank))]
         axis_list = [normalize_axis(int(a), rank) for a in axis_list] if axis_list is not None else list(range(rank))
         source = sizes if self.shape_calculation_mode == "sizes" else scales
-        values = _known(source)
+        # Sizes computed from a dynamic shape keep their known elements (ShapeOf -> Slice -> Concat).
+        values = (partial_value(source) if isinstance(source, TensorInfo) else None) \
+            if self.shape_calculation_mode == "sizes" else _known(source)
         for k, a in enumerate(axis_list):
             if values is None:
                 dims[a] = DYNAMIC
             elif self.shape_calculation_mode == "sizes":
-                dims[a] = int(values[k])
+                dims[a] = values[k]
             else:
                 dims[a] = _scaled(dims[a], float(values[k]))
         return [TensorInfo(data.element_type, PartialShape(dims))]

@@ -71,6 +71,10 @@ class NonMaxSuppression(Op):
         for b in range(scores.shape[0]):
             for c in range(scores.shape[1]):
                 class_scores = scores[b, c].astype(F32)
+                if not soft:
+                    chosen.extend((float(class_scores[i]), b, c, i)
+                                  for i in _hard_nms(rects[b], class_scores, limit, iou_max, score_min))
+                    continue
                 # Max-heap on score, then the lower box index first.
                 heap = [(-s, i, 0) for i, s in enumerate(class_scores) if s > score_min]
                 heapq.heapify(heap)
@@ -101,6 +105,45 @@ class NonMaxSuppression(Op):
         score_type = scores.dtype if scores.dtype.kind == "f" else np.float32
         picked = np.array([[b, c, s] for s, b, c, _ in chosen], score_type).reshape(-1, 3)
         return [indices, picked, np.array([len(chosen)], self.output_type.numpy)]
+
+
+def _hard_nms(rects: np.ndarray, scores: np.ndarray, limit: int, iou_max: F32, score_min: F32) -> list[int]:
+    """Greedy NMS without score decay: best first (the lower index on ties), a box is kept unless it overlaps a
+    kept one by more than iou_max. The same float32 IoU as `_iou`, computed for a block of candidates against
+    every kept box at once, then within the block in order (detectors feed tens of thousands of boxes: the
+    per-pair loop takes minutes)."""
+    candidates = np.flatnonzero(scores > score_min)
+    order = candidates[np.argsort(-scores[candidates], kind="stable")]
+    r = rects[order]
+    areas = (r[:, 2] - r[:, 0]) * (r[:, 3] - r[:, 1])
+    kept = np.zeros(len(order), bool)
+    count = 0
+    block = 256
+    for begin in range(0, len(order), block):
+        if count >= limit:
+            break
+        end = min(begin + block, len(order))
+        previous = np.flatnonzero(kept[:begin])
+        alive = ~np.any(_ious(r[begin:end], areas[begin:end], r[previous], areas[previous]) > iou_max, axis=1)
+        inner = _ious(r[begin:end], areas[begin:end], r[begin:end], areas[begin:end]) > iou_max
+        for k in range(end - begin):
+            if count >= limit:
+                break
+            if alive[k]:
+                kept[begin + k] = True
+                count += 1
+                alive[k + 1:] &= ~inner[k, k + 1:]
+    return [int(i) for i in order[kept]]
+
+
+def _ious(a: np.ndarray, area_a: np.ndarray, b: np.ndarray, area_b: np.ndarray) -> np.ndarray:
+    """[len(a), len(b)] float32 IoUs, 0 where either box is empty (as `_iou`)."""
+    h = np.maximum(np.minimum(a[:, None, 2], b[None, :, 2]) - np.maximum(a[:, None, 0], b[None, :, 0]), F32(0))
+    w = np.maximum(np.minimum(a[:, None, 3], b[None, :, 3]) - np.maximum(a[:, None, 1], b[None, :, 1]), F32(0))
+    inter = (h * w).astype(F32)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        iou = (inter / (area_a[:, None] + area_b[None, :] - inter)).astype(F32)
+    return np.where((area_a[:, None] <= 0) | (area_b[None, :] <= 0), F32(0), iou)
 
 
 def _iou(a: np.ndarray, b: np.ndarray) -> F32:

@@ -2,10 +2,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Callable
+from typing import Callable, ClassVar
 
 import numpy as np
 
+from . import bounds
 from .base import ElementType, Op, PartialShape, TensorInfo, axes_value
 
 
@@ -14,8 +15,17 @@ class Reduce(Op):
     """Reduction over known axes; keep_dims leaves size-1 dims in place. An empty axes list reduces nothing."""
 
     keep_dims: bool = False
+    # The reduction on the bounds of a partial value (the product of a shape's leading dims), or None.
+    BOUNDS: ClassVar[Callable | None] = None
 
     def infer(self, x: TensorInfo, axes: TensorInfo) -> list[TensorInfo]:
+        out = self._infer(x, axes)
+        rule = type(self).BOUNDS
+        if rule is None or x.partial is None:
+            return out
+        return [bounds.reduce(rule, x, axes_value(axes, x.rank), out[0])]
+
+    def _infer(self, x: TensorInfo, axes: TensorInfo) -> list[TensorInfo]:
         et = self.out_type(x.element_type)
         if x.rank is None:
             return [TensorInfo(et, PartialShape(None))]
@@ -48,8 +58,8 @@ class Reduce(Op):
 
 
 def _reduce(type_name: str, fn: Callable[[np.ndarray, tuple[int, ...]], np.ndarray], version: str = "opset1",
-            boolean: bool = False) -> type[Reduce]:
-    attrs = {"TYPE": type_name, "VERSION": version, "__doc__": f"{version} {type_name}",
+            boolean: bool = False, rule: Callable | None = None) -> type[Reduce]:
+    attrs = {"TYPE": type_name, "VERSION": version, "__doc__": f"{version} {type_name}", "BOUNDS": rule,
              "reduce": lambda self, x, axes: fn(x, axes), "__module__": __name__, "__qualname__": type_name}
     if boolean:
         attrs["out_type"] = lambda self, et: ElementType.boolean
@@ -64,7 +74,7 @@ def _mean(x: np.ndarray, axes: tuple[int, ...]) -> np.ndarray:
     return np.mean(x, axis=axes, dtype=np.float64 if x.dtype == np.float64 else np.float32)
 
 
-ReduceSum = _reduce("ReduceSum", lambda x, a: np.sum(x, axis=a))
+ReduceSum = _reduce("ReduceSum", lambda x, a: np.sum(x, axis=a), rule=bounds.add)
 ReduceMean = _reduce("ReduceMean", _mean)
 def _extreme(x: np.ndarray, low: bool) -> object:
     """The runtime starts max / min from the type's lowest / highest finite value: an empty set gives it, and so
@@ -83,9 +93,9 @@ def _min(x: np.ndarray, axes: tuple[int, ...]) -> np.ndarray:
     return np.min(x, axis=axes, initial=_extreme(x, False))
 
 
-ReduceMax = _reduce("ReduceMax", _max)
-ReduceMin = _reduce("ReduceMin", _min)
-ReduceProd = _reduce("ReduceProd", lambda x, a: np.prod(x, axis=a))
+ReduceMax = _reduce("ReduceMax", _max, rule=bounds.maximum)
+ReduceMin = _reduce("ReduceMin", _min, rule=bounds.minimum)
+ReduceProd = _reduce("ReduceProd", lambda x, a: np.prod(x, axis=a), rule=bounds.multiply)
 ReduceL1 = _reduce("ReduceL1", lambda x, a: np.sum(np.abs(x), axis=a), "opset4")
 ReduceL2 = _reduce("ReduceL2", lambda x, a: np.sqrt(np.sum(np.square(x.astype(np.float64)), axis=a)), "opset4")
 ReduceLogicalAnd = _reduce("ReduceLogicalAnd", lambda x, a: np.all(x, axis=a), boolean=True)

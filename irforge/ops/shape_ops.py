@@ -8,7 +8,8 @@ import numpy as np
 
 from irforge.core.shape import DYNAMIC, Dim, Interval, dim_add, dim_mul, make_dim
 
-from .base import ElementType, Op, PartialShape, TensorInfo, axes_value, normalize_axis, same_element_type
+from .base import (ElementType, Op, PartialShape, TensorInfo, axes_value, normalize_axis, partial_value,
+                   same_element_type)
 
 
 def _known_ints(info: TensorInfo) -> list[int] | None:
@@ -20,16 +21,21 @@ class Reshape(Op):
     """opset1 Reshape: target shape as input 1; -1 infers one dim; with special_zero, 0 copies the input dim."""
 
     TYPE = "Reshape"
+    MOVES_PARTIAL_VALUES = True
     special_zero: bool = False
 
     def infer(self, x: TensorInfo, target: TensorInfo) -> list[TensorInfo]:
-        dims = _known_ints(target)
+        dims = partial_value(target)   # a dynamic target element (an Interval) is the output dim as it stands
         if dims is None:
             rank = target.shape[0] if target.shape.rank == 1 else None
             return [TensorInfo(x.element_type, PartialShape(None if not isinstance(rank, int) else [DYNAMIC] * rank))]
         out: list[Dim] = []
         for i, d in enumerate(dims):
-            if d == 0 and self.special_zero:
+            if isinstance(d, Interval):
+                # An element that may be 0 may also copy the input dim (special_zero): either one.
+                may_copy = self.special_zero and d.lower == 0 and x.rank is not None and i < x.rank
+                out.append(_either(d, x.shape[i]) if may_copy else d)
+            elif d == 0 and self.special_zero:
                 if x.rank is None or i >= x.rank:
                     raise ValueError(f"target {dims}: 0 at {i} copies an input dim that does not exist")
                 out.append(x.shape[i])
@@ -66,6 +72,13 @@ class Reshape(Op):
         return [x.reshape(dims)]
 
 
+def _either(a: Dim, b: Dim) -> Dim:
+    """A dim that is `a` or `b`: the union of their bounds."""
+    (al, au), (bl, bu) = ((a, a) if isinstance(a, int) else (a.lower, a.upper)), \
+        ((b, b) if isinstance(b, int) else (b.lower, b.upper))
+    return make_dim(min(al, bl), None if au is None or bu is None else max(au, bu))
+
+
 def _numel(shape: PartialShape) -> Dim | None:
     if shape.rank is None:
         return None
@@ -80,6 +93,7 @@ class Squeeze(Op):
     """opset1 Squeeze: removes the given axes (input 1), or every dim of size 1 when there is no input 1."""
 
     TYPE = "Squeeze"
+    MOVES_PARTIAL_VALUES = True
 
     def infer(self, x: TensorInfo, axes: TensorInfo | None = None) -> list[TensorInfo]:
         if x.rank is None:
@@ -108,6 +122,7 @@ class Unsqueeze(Op):
     """opset1 Unsqueeze: inserts dims of size 1 at the given axes of the output."""
 
     TYPE = "Unsqueeze"
+    MOVES_PARTIAL_VALUES = True
 
     def infer(self, x: TensorInfo, axes: TensorInfo) -> list[TensorInfo]:
         values = _known_ints(axes)
@@ -152,6 +167,7 @@ class Concat(Op):
     """opset1 Concat along `axis` (negative allowed)."""
 
     TYPE = "Concat"
+    MOVES_PARTIAL_VALUES = True
     axis: int = 0
 
     def infer(self, *xs: TensorInfo) -> list[TensorInfo]:
@@ -254,7 +270,8 @@ class ShapeOf(Op):
     def infer(self, x: TensorInfo) -> list[TensorInfo]:
         rank = x.rank
         value = np.array(x.shape.to_static(), self.output_type.numpy) if x.shape.is_static else None
-        return [TensorInfo(self.output_type, PartialShape([rank if rank is not None else DYNAMIC]), value)]
+        partial = x.shape.dims if value is None and rank is not None else None
+        return [TensorInfo(self.output_type, PartialShape([rank if rank is not None else DYNAMIC]), value, partial)]
 
     def evaluate(self, x: np.ndarray) -> list[np.ndarray]:
         return [np.array(x.shape, self.output_type.numpy)]
@@ -269,7 +286,7 @@ class Broadcast(Op):
     mode: str = "numpy"
 
     def infer(self, x: TensorInfo, target: TensorInfo, axes_mapping: TensorInfo | None = None) -> list[TensorInfo]:
-        dims = _known_ints(target)
+        dims = partial_value(target)
         if dims is None:
             n = target.shape[0] if target.shape.rank == 1 else None
             if self.mode == "bidirectional" and isinstance(n, int) and x.rank is not None:
@@ -287,7 +304,9 @@ class Broadcast(Op):
         out: list[Dim] = list(dims)
         for i, d in enumerate(x.shape):
             j = len(dims) - x.rank + i
-            if isinstance(d, int) and d != 1 and dims[j] != d:
+            if isinstance(d, int) and d != 1 and isinstance(dims[j], Interval):
+                out[j] = d      # a dynamic target dim that a static input dim must match: that dim
+            elif isinstance(d, int) and d != 1 and dims[j] != d:
                 if dims[j] == 1:
                     raise ValueError(f"cannot broadcast [{x.shape}] to {dims}")
                 raise ValueError(f"cannot broadcast [{x.shape}] to {dims}")
@@ -315,12 +334,12 @@ class Tile(Op):
     TYPE = "Tile"
 
     def infer(self, x: TensorInfo, repeats: TensorInfo) -> list[TensorInfo]:
-        reps = _known_ints(repeats)
+        reps = partial_value(repeats)
         if x.rank is None or reps is None:
             return [TensorInfo(x.element_type, PartialShape(None))]
         rank = max(x.rank, len(reps))
         dims = [1] * (rank - x.rank) + list(x.shape)
-        reps = [1] * (rank - len(reps)) + reps
+        reps = [1] * (rank - len(reps)) + list(reps)
         return [TensorInfo(x.element_type, PartialShape([dim_mul(d, r) for d, r in zip(dims, reps)]))]
 
     def evaluate(self, x: np.ndarray, repeats: np.ndarray) -> list[np.ndarray]:

@@ -16,6 +16,7 @@ from .compress_to_fp16 import compress_to_fp16
 from .cut_graph import cut_graph
 from .eliminate_identities import eliminate_identities
 from .fold_constants import fold_constants
+from .quantized_weights_layout import quantized_weights_layout
 from .remove_dead_nodes import remove_dead_nodes
 from .sink_transposes import sink_transposes
 
@@ -79,6 +80,8 @@ def conversion_passes(options: ConversionOptions) -> tuple[Pass, ...]:
         remove_dead_nodes,      # before folding: never evaluate what no output needs
         fold,                   # frontends leave Const -> Reshape/Transpose chains on weights; keep_shape_ops
                                 # keeps ShapeOf sub-graphs so the IR stays reshape-able
+        quantized_weights_layout,  # after folding (weights and limits are Constants), before the transposes are
+                                   # sunk: the layout ops a FakeQuantize keeps from folding move into its weights
         sink_transposes,        # after folding (constants are Constants): cancels the NHWC<->NCHW pairs
     )
     passes += CLEANUP

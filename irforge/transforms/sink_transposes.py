@@ -114,8 +114,8 @@ def _move_through_pad(graph: Graph, node: Node) -> bool:
     if p is None or begin is None or end is None or begin.size != len(p) or end.size != len(p):
         return False
     inverse = _inverse(p)
-    new_begin = np.asarray(begin).reshape(-1)[inverse].astype(np.int64)
-    new_end = np.asarray(end).reshape(-1)[inverse].astype(np.int64)
+    new_begin = np.asarray(begin).reshape(-1)[inverse]   # in the model's own integer type (i32 stays 4 bytes)
+    new_end = np.asarray(end).reshape(-1)[inverse]
     inputs = [node.inputs[0].node.inputs[0], graph.constant(new_begin), graph.constant(new_end), *node.inputs[3:]]
     new = graph.add(node.op, *inputs, name=node.name, origin=node.origin)
     graph.replace_uses(node.outputs[0], _transpose(graph, new.outputs[0], p, f"{node.name}/transpose"))
@@ -129,7 +129,7 @@ def _move_through_reduce(graph: Graph, node: Node) -> bool:
         return False
     rank = len(p)
     reduced = sorted({int(a) % rank for a in np.asarray(axes).reshape(-1)})
-    new_axes = np.asarray(sorted(p[a] for a in reduced), np.int64)
+    new_axes = np.asarray(sorted(p[a] for a in reduced), np.asarray(axes).dtype)  # the model's integer type
     new = graph.add(node.op, node.inputs[0].node.inputs[0], graph.constant(new_axes), name=node.name,
                     origin=node.origin)
     if node.op.keep_dims:

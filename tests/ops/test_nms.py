@@ -42,6 +42,19 @@ def test_nms_center_encoding_i32_and_soft(tmp_path):
                               tmp_path, constant=[False, False, True, True, True, True], rtol=1e-4)
 
 
+@pytest.mark.parametrize("limit", [300, 7])
+def test_nms_many_boxes_with_ties_and_empty_boxes(tmp_path, limit):
+    """A detector's load (thousands of boxes; equal scores; zero-area boxes) through the blocked hard-NMS path,
+    against the runtime; the limit stops it inside a block, or not."""
+    b = boxes(1, 3000)
+    b[0, ::97, 2] = b[0, ::97, 0]                           # zero height: IoU 0 with everything
+    scores = rng.uniform(0, 1, (1, 3, 3000)).astype(f32)
+    scores[0, :, 1::7] = scores[0, :, 0:1]                  # ties: the lower box index goes first
+    check_op_against_openvino(ops.NonMaxSuppression(), [b, scores, np.array(limit), np.array(0.5, f32),
+                                                        np.array(0.05, f32)],
+                              tmp_path, constant=[False, False, True, True, True])
+
+
 @pytest.mark.parametrize("mode", ["avg", "max"])
 @pytest.mark.parametrize("aligned", ["asymmetric", "half_pixel_for_nn", "half_pixel"])
 @pytest.mark.parametrize("sampling", [0, 2])

@@ -8,7 +8,7 @@ from __future__ import annotations
 from irforge import ops
 
 from . import frames
-from .translators import control_flow, detection, graph, image, math, nn, quant, rnn, segments, sequence, tensor
+from .translators import control_flow, detection, graph, image, math, nn, qdq, quant, rnn, segments, sequence, tensor
 from .translators.generic import binary, identity, identity_n, unary
 
 OP_TABLE = {
@@ -244,4 +244,7 @@ OP_TABLE = {
     "FakeQuantWithMinMaxVars":           quant.fake_quant_vars,
     "FakeQuantWithMinMaxVarsPerChannel": quant.fake_quant_vars,
     "FakeQuantWithMinMaxArgs":           quant.fake_quant_args,
+    "QuantizeAndDequantizeV2":           qdq.quantize_and_dequantize,
+    "QuantizeAndDequantizeV3":           qdq.quantize_and_dequantize,
+    "QuantizeAndDequantizeV4":           qdq.quantize_and_dequantize,
 }

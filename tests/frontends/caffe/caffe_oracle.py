@@ -11,12 +11,11 @@ import numpy as np
 import pytest
 
 import irforge
-from oracles import run_openvino, run_reference
+from oracles import SHARED, run_openvino, run_reference
 
 from caffe_netgen import make_caffemodel
 
-ROOT = Path(__file__).resolve().parents[3]
-CORPUS = Path(os.environ.get("IRFORGE_SHARED", ROOT.parent / "shared")) / "corpus" / "caffe"
+CORPUS = SHARED / "corpus" / "caffe"
 CACHE = Path(os.environ.get("IRFORGE_TEST_CACHE", Path.home() / ".cache" / "irforge" / "test-models")) / "caffe"
 GENERATOR = (Path(__file__).parent / "caffe_netgen.py", Path(__file__).parent / "caffe_writer.py")
 

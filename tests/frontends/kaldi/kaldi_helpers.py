@@ -10,11 +10,9 @@ import numpy as np
 
 import irforge
 from irforge.cli.main import mo_main
-from oracles import F32_HINT
+from oracles import F32_HINT, SHARED
 
-CORPUS = Path(os.environ.get("IRFORGE_KALDI_CORPUS", Path(__file__).resolve().parents[4] / "shared/corpus/kaldi"))
-if not CORPUS.is_dir():
-    CORPUS = Path("/work/shared/corpus/kaldi")
+CORPUS = SHARED / "corpus" / "kaldi"
 
 
 def convert(model: Path | str, out_dir: Path, *flags: str, name: str = "m") -> Path:

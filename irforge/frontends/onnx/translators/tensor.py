@@ -14,17 +14,21 @@ from .generic import i64
 
 
 def flatten_shape(n: OnnxNode, x: Output, axis: int) -> Output:
-    """The target [prod(dims[:axis]), prod(dims[axis:])] as a tensor: a constant when the leading dims are known,
-    else computed from ShapeOf so the IR stays reshape-able."""
+    """The target [prod(dims[:axis]), prod(dims[axis:])] as a tensor: a constant when the leading or the trailing
+    dims are known (-1 for the other part), else computed from ShapeOf so the IR stays reshape-able. The computed
+    form has no -1: a -1 next to a dynamic product cannot be resolved by shape inference, and the flattened
+    [?, 4] boxes of a detector would become [?, ?] (which OpenVINO's NonMaxSuppression rejects)."""
     rank = x.shape.rank
     if rank is not None:
-        lead = x.shape.dims[:axis]  # type: ignore[index]
+        lead, tail = x.shape.dims[:axis], x.shape.dims[axis:]  # type: ignore[index]
         if all(isinstance(d, int) for d in lead):
             return n.const(i64([int(np.prod(lead, dtype=np.int64)), -1]))
+        if all(isinstance(d, int) for d in tail) and int(np.prod(tail, dtype=np.int64)) > 0:
+            return n.const(i64([-1, int(np.prod(tail, dtype=np.int64))]))
     shape = n.out(ops.ShapeOf(), x)
-    head = n.out(ops.Slice(), shape, n.const(i64([0])), n.const(i64([axis])), n.const(i64([1])))
-    prod = n.out(ops.ReduceProd(keep_dims=True), head, n.const(i64([0])))
-    return n.out(ops.Concat(axis=0), prod, n.const(i64([-1])))
+    parts = [n.out(ops.Slice(), shape, n.const(i64([begin])), n.const(i64([end])), n.const(i64([1])))
+             for begin, end in ((0, axis), (axis, np.iinfo(np.int64).max))]
+    return n.out(ops.Concat(axis=0), *[n.out(ops.ReduceProd(keep_dims=True), p, n.const(i64([0]))) for p in parts])
 
 
 def flatten(n: OnnxNode) -> list[Output]:
