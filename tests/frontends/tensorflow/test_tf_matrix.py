@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -96,3 +98,22 @@ def test_matrix(name, fmt, tmp_path):
     finally:
         record["seconds"] = round(time.perf_counter() - started, 1)
         _log(record)
+
+
+NO_TENSORFLOW = """
+import sys
+sys.modules["tensorflow"] = sys.modules["keras"] = None  # any import of them fails
+import irforge
+for options in {options!r}:
+    irforge.convert_model(options.pop("input_model", None), **options)
+assert not any(m.split(".")[0] in ("tensorflow", "keras") for m in sys.modules if sys.modules[m] is not None)
+"""
+
+
+def test_conversion_imports_no_tensorflow():
+    """Every format converts with TensorFlow and Keras unimportable (a fresh process: this one has imported them
+    to build the cells). The model is the one every format can hold."""
+    cells = [matrix_case("detection_nms", fmt).options for fmt in FORMATS]
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(Path(irforge.__file__).parents[1]),
+                                                         os.environ.get("PYTHONPATH", "")])}
+    subprocess.run([sys.executable, "-c", NO_TENSORFLOW.format(options=cells)], check=True, env=env, timeout=300)
