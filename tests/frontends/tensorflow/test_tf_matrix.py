@@ -7,9 +7,12 @@ rounding error follows the size of the terms, not of the result. The output's la
 size of those terms (1e-5 of it is ~100 float32 ulps), so a scale error, a wrong weight or a transposed layout,
 all far larger, still fails. Integer outputs (NMS indices, counts) must be equal.
 
-The default run is one cheap cell per model and at least one per format; the rest are `heavy`:
+The default run is every cell of the small models and one cell per application (every format several times, ~15 s
+on a warm cache); the rest are `heavy`:
+    pytest tests/frontends/tensorflow/test_tf_matrix.py -m heavy                  # the heavy cells only
     pytest tests/frontends/tensorflow/test_tf_matrix.py -m 'heavy or not heavy'   # the whole matrix
-Set IRFORGE_TF_MATRIX_LOG=FILE to append one JSON line per cell (errors, seconds); tools: tf_matrix_table.py.
+Set IRFORGE_TF_MATRIX_LOG=FILE to append one JSON line per cell (errors, seconds, errors against TensorFlow);
+tf_matrix_table.py turns that log into docs/TF_MATRIX.md.
 """
 from __future__ import annotations
 
@@ -28,13 +31,16 @@ import irforge
 from oracles import assert_close, run_openvino, run_reference
 from tf_matrix import FORMATS, MATRIX, matrix_case
 
-# The default subset: every model once and every format at least once, each on its cheapest combination.
+# The default subset: every cell of the small models (each well under a second on a warm cache), and each
+# application once, the formats spread over them (frozen and .pbtxt are the same graph: the big .pbtxt files take
+# the text parser tens of seconds, so only a small one is here).
+SMALL = ("bert_encoder", "lstm_gru", "tf1_while_loop", "wide_and_deep", "detection_nms")
 DEFAULT = {
-    ("resnet50", "frozen"), ("mobilenet_v2", "frozen"), ("mobilenet_v3_small", "pbtxt"),
-    ("mobilenet_v3_large", "frozen"), ("efficientnet_b0", "frozen"), ("inception_v3", "frozen"),
-    ("densenet121", "frozen"), ("nasnet_mobile", "frozen"), ("xception", "frozen"), ("convnext_tiny", "frozen"),
-    ("vgg16", "frozen"), ("bert_encoder", "keras_export"), ("lstm_gru", "tf_save"),
-    ("tf1_while_loop", "meta_ckpt"), ("wide_and_deep", "graph_ckpt"), ("detection_nms", "frozen"),
+    *((name, fmt) for name in SMALL for fmt in FORMATS),
+    ("resnet50", "frozen"), ("mobilenet_v2", "keras_export"), ("mobilenet_v3_small", "pbtxt"),
+    ("mobilenet_v3_large", "tf_save"), ("efficientnet_b0", "meta_ckpt"), ("inception_v3", "frozen"),
+    ("densenet121", "graph_ckpt"), ("nasnet_mobile", "tf_save"), ("xception", "meta_ckpt"),
+    ("convnext_tiny", "keras_export"), ("vgg16", "graph_ckpt"),
 }
 # (model, format) -> why it fails today (strict: a cell that starts passing fails the run until listed here no more)
 KNOWN_FAILURES: dict[tuple[str, str], str] = {}

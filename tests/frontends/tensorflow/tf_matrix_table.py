@@ -18,7 +18,8 @@ import platform
 import sys
 from pathlib import Path
 
-sys.path.insert(0, os.path.dirname(__file__))
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path[:0] = [HERE, os.path.join(HERE, "..", "..")]  # tf_matrix, and tests/ (oracles) as the tests' conftest do
 
 from tf_matrix import FORMATS, MATRIX, VERSION  # noqa: E402
 
