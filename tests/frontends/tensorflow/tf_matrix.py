@@ -7,6 +7,10 @@ checkpoint formats share one directory (one checkpoint, its .meta and the GraphD
 built on demand; the model is built once per process for all its missing cells (the last model stays in memory).
 Every saved artifact is run by TensorFlow itself at build time and must give the eager model's outputs, so a
 failing cell is irforge's, not the export's.
+
+The cells are test_tf_matrix.py's; the whole matrix (the default subset and the `heavy` rest) and its table:
+  IRFORGE_TF_MATRIX_LOG=/tmp/tf_matrix.jsonl pytest tests/frontends/tensorflow/test_tf_matrix.py -m 'heavy or not heavy'
+  python tests/frontends/tensorflow/tf_matrix_table.py /tmp/tf_matrix.jsonl docs/TF_MATRIX.md
 """
 from __future__ import annotations
 
@@ -64,9 +68,9 @@ def _app(name: str) -> Model:
 
 def _wide_and_deep():
     """Wide & Deep as a Keras model: a multi-valued categorical feature (a SparseTensor's indices, values and dense
-    shape as inputs) through embedding_lookup_sparse (Unique, Gather, SparseSegmentMean) for the deep part and a
-    per-row sparse segment sum (with and without the row count) for the wide part, dense ids through an embedding lookup, and dense features into
-    an MLP."""
+    shape as inputs) through embedding_lookup_sparse (Unique, Gather, SparseSegmentMean) for the deep part and
+    per-row sparse segment sums (with and without the row count) for the wide part, dense ids through an
+    embedding lookup, and dense features into an MLP."""
     k, t = keras(), tf()
 
     class SparseEmbeddings(k.layers.Layer):
