@@ -17,7 +17,7 @@ from irforge.core.shape import PartialShape
 from irforge.errors import ConversionError, UnsupportedOps
 from irforge.frontends.base import InputOverrides, make_input
 
-from .frames import EXIT, MERGE, SWITCH, Frames
+from .frames import ENTER, EXIT, MERGE, NEXT, SWITCH, Frames
 from .node import TfNode
 from .tensors import element_type_of, partial_shape
 
@@ -168,10 +168,19 @@ class GraphTranslator:
                     consumed.add(r[0])
         sinks = [n.name for n in self.top.nodes.values()
                  if n.name not in consumed and n.op not in NOT_OUTPUTS and not n.name.startswith("save/")
-                 and not _string_output(n)]
+                 and not _string_output(n) and not self._control_flow_plumbing(n)]
         if not sinks:
             raise ConversionError("the graph has no output: name one with --output")
         return [(name, name) for name in sinks]
+
+    def _control_flow_plumbing(self, node) -> bool:
+        """TF1 control flow leaves sinks that are no results: the Exit of a loop variable nobody reads (a
+        while_loop's counter), a cond's pivots (switch_t / switch_f: Identity of a Switch output, read only by
+        control edges that were pruned), and the frame's own machinery."""
+        if node.op in EXIT + ENTER + NEXT + SWITCH or node.op == "LoopCond":
+            return True
+        producers = (self.top.nodes.get(ref.split(":")[0]) for ref in node.input if not ref.startswith("^"))
+        return any(p is not None and p.op in SWITCH for p in producers)
 
     def user_cut_inputs(self) -> dict[str, tuple[str, int]]:
         """--input names that are not Placeholders cut the graph there: that node becomes a model input."""

@@ -77,3 +77,11 @@ def test_tf2_while_cond_case(form, tmp_path):
     """tf.while_loop with a shape-changing variable and a TensorArray, tf.cond and tf.switch_case on run-time
     values: functional While/If/Case in the SavedModel, Switch/Merge frames once frozen (lowered)."""
     check_case(case(f"tf2_control_flow_{form}", "raw"), tmp_path)
+
+
+def test_tf1_control_flow_outputs_found(tmp_path):
+    """Without --output the results are the graph's sinks, but not TF1 control flow's leftovers: the Exit of a
+    loop counter nobody reads and a cond's pivots (Identity of a Switch output, read only by control edges)."""
+    c = case("tf1_control_flow", "raw")
+    c.options.pop("output")
+    check_case(c, tmp_path)

@@ -106,6 +106,7 @@ MODELS: dict[str, tuple[Callable, list[tuple[int, ...]]]] = {
     "resnet50": _apps("ResNet50", 64, classifier_activation=None),
     "mobilenet_v2": _apps("MobileNetV2", 32, classifier_activation=None),
     "mobilenet_v3_small": _apps("MobileNetV3Small", 64, classifier_activation=None),
+    "mobilenet_v3_large": _apps("MobileNetV3Large", 64, classifier_activation=None),
     "efficientnet_b0": _apps("EfficientNetB0", 64, classifier_activation=None),
     "inception_v3": _apps("InceptionV3", 96, classifier_activation=None),
     "densenet121": _apps("DenseNet121", 64, classifier_activation=None),
