@@ -10,6 +10,8 @@ from __future__ import annotations
 import hashlib
 from collections import defaultdict
 
+import numpy as np
+
 from irforge import ops
 from irforge.core.graph import Constant, Graph, Node, Output, Parameter, Result
 from irforge.core.tensor import FileSlice, ScaledWeights, pack
@@ -26,6 +28,25 @@ def _digest(const: Constant) -> bytes:
     else:
         digest.update(pack(const.array(), const.element_type))
     return digest.digest()
+
+
+_SAMPLE = 4096
+
+
+def _sample(const: Constant) -> bytes:
+    """The first and last few KB of a constant's bytes: equal constants have equal samples, and weights of the
+    same shape almost never do, so only constants whose samples agree are read whole."""
+    data = const.data
+    if isinstance(data, FileSlice) and data.nbytes > 2 * _SAMPLE:
+        head = b"".join(FileSlice(data.path, data.offset, _SAMPLE).chunks())
+        return head + b"".join(FileSlice(data.path, data.offset + data.nbytes - _SAMPLE, _SAMPLE).chunks())
+    if isinstance(data, ScaledWeights) and data.shape and data.shape[0] > 2:
+        return bytes(pack(data.rows(0, 1), data.element_type)) + bytes(pack(data.rows(data.shape[0] - 1,
+                                                                                    data.shape[0]), data.element_type))
+    if isinstance(data, np.ndarray) and data.nbytes > 2 * _SAMPLE and const.element_type.bits >= 8:
+        flat = np.ascontiguousarray(data).reshape(-1).view(np.uint8)
+        return flat[:_SAMPLE].tobytes() + flat[-_SAMPLE:].tobytes()
+    return _digest(const)
 
 
 def _merge(graph: Graph, keep: Node, twin: Node) -> None:
@@ -50,26 +71,34 @@ def merge_constants(graph: Graph) -> int:
     for nodes in groups.values():
         if len(nodes) < 2:
             continue
-        first: dict[bytes, Node] = {}
+        samples: dict[bytes, list[Node]] = defaultdict(list)
         for node in nodes:
-            keep = first.setdefault(_digest(node.op), node)
-            if keep is not node:
-                _merge(graph, keep, node)
-                merged += 1
+            samples[_sample(node.op)].append(node)
+        for twins in samples.values():
+            first: dict[bytes, Node] = {}
+            for node in twins if len(twins) > 1 else ():
+                keep = first.setdefault(_digest(node.op), node)
+                if keep is not node:
+                    _merge(graph, keep, node)
+                    merged += 1
     return merged
 
 
-def _input_key(x: Output, digests: dict[int, tuple]) -> tuple:
-    """What an input is, for comparing ops: a constant by its content, anything else by identity."""
+def _input_key(x: Output, digests: dict[int, tuple] | None) -> tuple:
+    """What an input is, for comparing ops: a constant by its content (by its type and shape alone when
+    `digests` is None: the coarse key that decides whether the content is worth reading), anything else by
+    identity."""
     op = x.node.op
     if not isinstance(op, Constant):
         return (id(x.node), x.index)
+    if digests is None:
+        return (op.element_type, tuple(op.shape))
     if id(x.node) not in digests:
         digests[id(x.node)] = (op.element_type, tuple(op.shape), _digest(op))
     return digests[id(x.node)]
 
 
-def _op_key(node: Node, digests: dict[int, tuple]) -> tuple | None:
+def _op_key(node: Node, digests: dict[int, tuple] | None) -> tuple | None:
     op = node.op
     if isinstance(op, (Constant, Parameter, Result)) or not op.FOLDABLE or node.rt_info:
         return None
@@ -81,16 +110,28 @@ def _op_key(node: Node, digests: dict[int, tuple]) -> tuple | None:
 
 
 def merge_common_subexpressions(graph: Graph) -> int:
-    """Producers first, so a chain of duplicates collapses in one sweep (inputs are merged before their users)."""
-    seen: dict[tuple, Node] = {}
+    """Producers first, so a chain of duplicates collapses in one sweep (inputs are merged before their users).
+    Constant inputs' bytes are hashed only for ops that already agree on everything else: two convolutions are
+    twins only if they read the same data, so a model's weights are not read at all in the common case."""
+    buckets: dict[tuple, list[Node]] = {}
     digests: dict[int, tuple] = {}
+    full: dict[int, tuple] = {}
+
+    def full_key(n: Node) -> tuple:
+        if id(n) not in full:
+            full[id(n)] = _op_key(n, digests)  # type: ignore[assignment]
+        return full[id(n)]
+
     merged = 0
     for node in graph.topological():
-        key = _op_key(node, digests)
-        if key is None or not any(o.uses for o in node.outputs):
+        coarse = _op_key(node, None)
+        if coarse is None or not any(o.uses for o in node.outputs):
             continue
-        keep = seen.setdefault(key, node)
-        if keep is not node:
+        bucket = buckets.setdefault(coarse, [])
+        keep = next((other for other in bucket if full_key(other) == full_key(node)), None) if bucket else None
+        if keep is None:
+            bucket.append(node)
+        else:
             _merge(graph, keep, node)
             merged += 1
     return merged
