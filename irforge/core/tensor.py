@@ -84,7 +84,7 @@ class ScaledWeights:
             piece = FileSlice(self.base.path, self.base.offset + start * row_bytes, (stop - start) * row_bytes)
             w = unpack(b"".join(piece.chunks()), self.element_type, (stop - start, *self.shape[1:]))
         else:
-            w = self.base[start:stop]
+            w = self.base[start:stop]     # (pread here, not row_blocks: one block, no generator)
         f = self.factor if self.factor.shape[0] == 1 else self.factor[start:stop]
         return (w.astype(np.float64) * f).astype(self.element_type.numpy)
 
@@ -92,10 +92,27 @@ class ScaledWeights:
         return self.rows(0, self.shape[0])
 
     def chunks(self, size: int = 1 << 22):
-        row_bytes = max(1, self.nbytes // max(1, self.shape[0]))
-        step = max(1, size // row_bytes)
-        for start in range(0, self.shape[0], step):
-            yield pack(self.rows(start, min(start + step, self.shape[0])), self.element_type)
+        for _, _, block in row_blocks(self, self.element_type, self.shape, size):
+            yield pack(block, self.element_type)
+
+
+def row_blocks(data: FileSlice | np.ndarray | ScaledWeights, element_type: ElementType, shape: tuple[int, ...],
+               size: int = 1 << 22):
+    """(start, stop, values of rows [start, stop) of the first axis) in blocks of about `size` bytes. A file's
+    bytes are read with pread, not mapped, so reading a model's weights once leaves none of them resident."""
+    rows = shape[0] if shape else 1
+    row_bytes = max(1, storage_nbytes(element_type, int(np.prod(shape[1:], dtype=np.int64))))
+    step = max(1, size // row_bytes)
+    for start in range(0, rows, step):
+        stop = min(start + step, rows)
+        if isinstance(data, ScaledWeights):
+            block = data.rows(start, stop)
+        elif isinstance(data, FileSlice):
+            piece = FileSlice(data.path, data.offset + start * row_bytes, (stop - start) * row_bytes)
+            block = unpack(b"".join(piece.chunks()), element_type, (stop - start, *shape[1:]))
+        else:
+            block = data[start:stop] if shape else data
+        yield start, stop, block
 
 
 def scaled_weights(data: FileSlice | np.ndarray | ScaledWeights, element_type: ElementType,

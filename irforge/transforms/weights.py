@@ -13,7 +13,7 @@ import numpy as np
 
 from irforge import ops
 from irforge.core.graph import Constant, Graph, Node, Output
-from irforge.core.tensor import ScaledWeights, scaled_weights
+from irforge.core.tensor import ScaledWeights, row_blocks, scaled_weights
 
 CONVOLUTIONS = (ops.Convolution, ops.GroupConvolution, ops.ConvolutionBackpropData,
                 ops.GroupConvolutionBackpropData)
@@ -116,20 +116,34 @@ def fused_weights(graph: Graph, node: Node, data: ScaledWeights) -> Output:
 
 def input_offset(node: Node, w: np.ndarray, shift: np.ndarray) -> np.ndarray | None:
     """What adding `shift` (one value per input channel) to the op's data input adds to its output, per output
-    channel; None when that is not one number per channel (padded or transposed convolutions)."""
+    channel; None when that is not one number per channel (padded or transposed convolutions). The weights are
+    read a block of rows at a time (`row_blocks`), so none of them stays in memory."""
     op = node.op
-    w64 = w.astype(np.float64)
     if isinstance(op, ops.MatMul):
-        return shift @ (w64.T if op.transpose_b else w64)
+        if op.transpose_b:                                      # [N, K] @ shift, by rows of N
+            return _by_rows(node, lambda s, e, b: b.astype(np.float64) @ shift)
+        return sum(shift[s:e] @ b.astype(np.float64) for s, e, b in _blocks(node))   # shift @ [K, N], by rows of K
     if type(op) not in (ops.Convolution, ops.GroupConvolution):
         return None
     if op.auto_pad not in (ops.AutoPad.EXPLICIT, ops.AutoPad.VALID) or \
             (op.auto_pad == ops.AutoPad.EXPLICIT and (any(op.pads_begin) or any(op.pads_end))):
         return None
-    if isinstance(op, ops.GroupConvolution):                    # [G, Cout/G, Cin/G, *K]
-        per_group = shift.reshape(w.shape[0], 1, w.shape[2], *(1,) * (w.ndim - 3))
-        return (w64 * per_group).reshape(w.shape[0] * w.shape[1], -1).sum(axis=1)
-    return (w64 * shift.reshape(1, -1, *(1,) * (w.ndim - 2))).reshape(w.shape[0], -1).sum(axis=1)   # [Cout, Cin, *K]
+    tail = (1,) * (w.ndim - 3)
+    if isinstance(op, ops.GroupConvolution):                    # [G, Cout/G, Cin/G, *K], by groups
+        per_group = shift.reshape(w.shape[0], 1, w.shape[2], *tail)
+        return _by_rows(node, lambda s, e, b: (b.astype(np.float64) * per_group[s:e]).reshape(
+            (e - s) * w.shape[1], -1).sum(axis=1))
+    per_channel = shift.reshape(1, -1, *(1,) * (w.ndim - 2))   # [Cout, Cin, *K], by rows of Cout
+    return _by_rows(node, lambda s, e, b: (b.astype(np.float64) * per_channel).reshape(e - s, -1).sum(axis=1))
+
+
+def _blocks(node: Node):
+    const = node.inputs[1].node.op
+    return row_blocks(const.data, const.element_type, const.shape)
+
+
+def _by_rows(node: Node, fn) -> np.ndarray:
+    return np.concatenate([np.ravel(fn(s, e, b)) for s, e, b in _blocks(node)])
 
 
 def _weights_shape(node: Node) -> tuple[int, ...]:
