@@ -71,26 +71,11 @@ def run(model: str, inputs, device: str) -> dict[str, np.ndarray]:
     if device.lower() == "reference":
         from irforge.runtime import compile_model
         return compile_model(model)(inputs)
-    try:
-        import openvino as ov
-    except ImportError:
-        raise OptionError("--device", device, "reference, or install openvino for CPU") from None
-    core = ov.Core()
-    compiled = core.compile_model(core.read_model(model), device.upper(), {"INFERENCE_PRECISION_HINT": "f32"})
+    from irforge.cli.devices import openvino_request
+    compiled, _ = openvino_request(model, device)
     result = compiled(inputs)
     return {(o.get_any_name() if o.get_names() else f"output{i}"): np.asarray(result[o])
             for i, o in enumerate(compiled.outputs)}
-
-
-def openvino_request(model: str, device: str):
-    """The OpenVINO runtime on `model` (f32 precision): (compiled model, one infer request that keeps state)."""
-    try:
-        import openvino as ov
-    except ImportError:
-        raise OptionError("--device", device, "reference, or install openvino for CPU") from None
-    core = ov.Core()
-    compiled = core.compile_model(core.read_model(model), device.upper(), {"INFERENCE_PRECISION_HINT": "f32"})
-    return compiled, compiled.create_infer_request()
 
 
 def infer_main(argv: list[str]) -> int:

@@ -61,7 +61,7 @@ class Session:
             self._reset: Callable[[], None] = compiled.reset_state
             self._run: Callable[[list[np.ndarray]], list[np.ndarray]] = lambda feeds: list(compiled(feeds).values())
         else:
-            from irforge.cli.infer import openvino_request
+            from irforge.cli.devices import openvino_request
             _, request = openvino_request(model, device)
             self._reset = request.reset_state
             self._run = lambda feeds: [np.array(v) for v in request.infer(
