@@ -11,7 +11,7 @@ from irforge.errors import ShapeError
 from .element_type import ElementType
 from .op import KNOWN_VALUE_LIMIT, Op, TensorInfo, infer_with_values
 from .shape import PartialShape
-from .tensor import FileSlice, ScaledWeights, storage_nbytes, unpack
+from .tensor import STREAMED, DeferredValue, FileSlice, ScaledWeights, storage_nbytes, unpack
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,24 +96,24 @@ class Parameter(Op):
 
 @dataclass(frozen=True, eq=False)
 class Constant(Op):
-    """A constant tensor. `data` is a numpy array, a FileSlice holding the IR byte layout, or ScaledWeights
-    (weights times a factor, computed when read)."""
+    """A constant tensor. `data` is a numpy array, a FileSlice holding the IR byte layout, or a value computed
+    when read (ScaledWeights: weights times a factor; DeferredValue: a deferred fold)."""
 
     TYPE = "Const"
     element_type: ElementType = ElementType.f32
     shape: tuple[int, ...] = ()
-    data: np.ndarray | FileSlice | ScaledWeights = field(default=None, metadata={"ir": False})  # type: ignore[assignment]
+    data: np.ndarray | FileSlice | ScaledWeights | DeferredValue = field(default=None, metadata={"ir": False})  # type: ignore[assignment]
 
     def array(self) -> np.ndarray:
         if isinstance(self.data, FileSlice):
             return unpack(self.data.buffer(), self.element_type, self.shape)
-        if isinstance(self.data, ScaledWeights):
+        if isinstance(self.data, (ScaledWeights, DeferredValue)):
             return self.data.array()
         return self.data
 
     @property
     def nbytes(self) -> int:
-        if isinstance(self.data, (FileSlice, ScaledWeights)):
+        if isinstance(self.data, STREAMED):
             return self.data.nbytes
         if self.element_type == ElementType.string:
             return sum(len(str(s).encode()) + 4 for s in self.data.reshape(-1)) + 8
@@ -185,7 +185,7 @@ class Graph:
         array = np.asarray(array, dtype=element_type.numpy, order="C")  # (ascontiguousarray makes scalars 1-D)
         return self.out(Constant(element_type, tuple(array.shape), array), name=name or "Constant")
 
-    def constant_from_file(self, data: FileSlice | ScaledWeights, element_type: ElementType,
+    def constant_from_file(self, data: FileSlice | ScaledWeights | DeferredValue, element_type: ElementType,
                            shape: tuple[int, ...], name: str = "") -> Output:
         """A constant whose values are read when needed (a byte range of a file, or weights scaled lazily)."""
         return self.out(Constant(element_type, tuple(shape), data), name=name or "Constant")

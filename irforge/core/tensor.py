@@ -5,6 +5,7 @@ import mmap
 import os
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Callable
 
 import numpy as np
 
@@ -64,7 +65,7 @@ class ScaledWeights:
 
     `factor` is float64 with the weights' rank; each product is rounded once to the element type."""
 
-    base: FileSlice | np.ndarray
+    base: FileSlice | np.ndarray | DeferredValue
     element_type: ElementType
     shape: tuple[int, ...]
     factor: np.ndarray
@@ -83,8 +84,14 @@ class ScaledWeights:
             row_bytes = storage_nbytes(self.element_type, int(np.prod(self.shape[1:], dtype=np.int64)))
             piece = FileSlice(self.base.path, self.base.offset + start * row_bytes, (stop - start) * row_bytes)
             w = unpack(b"".join(piece.chunks()), self.element_type, (stop - start, *self.shape[1:]))
+        elif isinstance(self.base, DeferredValue):
+            w = self.base.array()[start:stop]
         else:
-            w = self.base[start:stop]     # (pread here, not row_blocks: one block, no generator)
+            w = self.base[start:stop]
+        return self.scale_rows(w, start, stop)
+
+    def scale_rows(self, w: np.ndarray, start: int, stop: int) -> np.ndarray:
+        """Base rows [start, stop) (given) times the factor's rows."""
         f = self.factor if self.factor.shape[0] == 1 else self.factor[start:stop]
         return (w.astype(np.float64) * f).astype(self.element_type.numpy)
 
@@ -96,17 +103,62 @@ class ScaledWeights:
             yield pack(block, self.element_type)
 
 
-def row_blocks(data: FileSlice | np.ndarray | ScaledWeights, element_type: ElementType, shape: tuple[int, ...],
-               size: int = 1 << 22):
+@dataclass(frozen=True, eq=False)
+class DeferredValue:
+    """A constant computed when it is read: constant folding defers a big fold of one weight (a TensorFlow kernel
+    transposed from HWIO into the IR's OIHW) to the moment the IR writer reaches it, so the folded copies of a
+    model's weights are made one at a time and never all held together. `compute` must not fail (only folds of
+    ops that cannot, on values already checked, are deferred)."""
+
+    compute: Callable[[], np.ndarray]
+    element_type: ElementType
+    shape: tuple[int, ...]
+
+    @property
+    def nbytes(self) -> int:
+        return storage_nbytes(self.element_type, int(np.prod(self.shape, dtype=np.int64)))
+
+    def array(self) -> np.ndarray:
+        return np.asarray(self.compute(), dtype=self.element_type.numpy)
+
+    def chunks(self, size: int = 1 << 22):
+        for _, _, block in row_blocks(self, self.element_type, self.shape, size):
+            yield pack(block, self.element_type)
+
+
+# Payloads that are read (or computed) in pieces rather than held as one array.
+STREAMED = (FileSlice, ScaledWeights, DeferredValue)
+
+
+def read_values(data: FileSlice | np.ndarray | ScaledWeights | DeferredValue, element_type: ElementType,
+                shape: tuple[int, ...]) -> np.ndarray:
+    """A payload's values as a private array: a file's bytes are read with pread, not mapped, so once the array
+    is dropped none of them stays resident."""
+    if isinstance(data, FileSlice):
+        return unpack(b"".join(data.chunks()), element_type, shape)
+    if isinstance(data, (ScaledWeights, DeferredValue)):
+        return data.array()
+    return data
+
+
+def row_blocks(data: FileSlice | np.ndarray | ScaledWeights | DeferredValue, element_type: ElementType,
+               shape: tuple[int, ...], size: int = 1 << 22):
     """(start, stop, values of rows [start, stop) of the first axis) in blocks of about `size` bytes. A file's
     bytes are read with pread, not mapped, so reading a model's weights once leaves none of them resident."""
     rows = shape[0] if shape else 1
     row_bytes = max(1, storage_nbytes(element_type, int(np.prod(shape[1:], dtype=np.int64))))
     step = max(1, size // row_bytes)
+    scaled = data if isinstance(data, ScaledWeights) else None
+    if scaled is not None and not isinstance(scaled.base, FileSlice):
+        data = read_values(scaled.base, element_type, shape)   # the base computed once, scaled block by block
+    elif isinstance(data, DeferredValue):
+        data = data.array()       # computed once (one weight in memory), then cut into blocks
     for start in range(0, rows, step):
         stop = min(start + step, rows)
         if isinstance(data, ScaledWeights):
             block = data.rows(start, stop)
+        elif scaled is not None:
+            block = scaled.scale_rows(data[start:stop], start, stop)
         elif isinstance(data, FileSlice):
             piece = FileSlice(data.path, data.offset + start * row_bytes, (stop - start) * row_bytes)
             block = unpack(b"".join(piece.chunks()), element_type, (stop - start, *shape[1:]))
@@ -115,7 +167,7 @@ def row_blocks(data: FileSlice | np.ndarray | ScaledWeights, element_type: Eleme
         yield start, stop, block
 
 
-def scaled_weights(data: FileSlice | np.ndarray | ScaledWeights, element_type: ElementType,
+def scaled_weights(data: FileSlice | np.ndarray | ScaledWeights | DeferredValue, element_type: ElementType,
                    shape: tuple[int, ...], factor: np.ndarray) -> ScaledWeights:
     """A constant's payload times `factor` (broadcasting against `shape`), lazily."""
     factor = np.asarray(factor, np.float64).reshape((1,) * (len(shape) - np.ndim(factor)) + np.shape(factor))

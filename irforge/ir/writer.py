@@ -15,7 +15,7 @@ from typing import BinaryIO
 from irforge.core.element_type import ElementType
 from irforge.core.graph import Constant, Graph, Node, Parameter, Result
 from irforge.core.shape import PartialShape
-from irforge.core.tensor import FileSlice, ScaledWeights, pack
+from irforge.core.tensor import STREAMED, pack
 
 from .attributes import format_value
 
@@ -31,7 +31,7 @@ class BinWriter:
         self.seen: dict[tuple[bytes, int], int] = {}
 
     def add(self, const: Constant) -> tuple[int, int]:
-        if isinstance(const.data, (FileSlice, ScaledWeights)):
+        if isinstance(const.data, STREAMED):
             return self._add_chunks(const.data.chunks(), const.data.nbytes)
         data = pack(const.array(), const.element_type)
         size = data.nbytes if isinstance(data, memoryview) else len(data)

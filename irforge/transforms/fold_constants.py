@@ -3,7 +3,11 @@ from __future__ import annotations
 
 import numpy as np
 
+from functools import partial
+
+from irforge import ops
 from irforge.core.graph import Constant, Graph, Node, Parameter, Result
+from irforge.core.tensor import DeferredValue, read_values
 from irforge.errors import NotEvaluable
 
 from .compress_quantized_weights import dequantization_nodes
@@ -11,6 +15,27 @@ from .compress_quantized_weights import dequantization_nodes
 # Folding must not turn a small graph into a huge constant (Broadcast of a scalar to a big shape, Range...):
 # a folded output may be at most this many bytes larger than the constants it replaces.
 MAX_GROWTH_BYTES = 16 * 1024 * 1024
+
+
+# Folds of one big constant through an op that only moves or casts its elements (a TensorFlow kernel transposed
+# HWIO -> OIHW, a reshape of grouped weights) are deferred to the IR writer (DeferredValue): it computes them one
+# at a time, so a model's folded weights are never all in memory together. These ops cannot fail on a constant
+# whose shape inference already passed, which is what a deferred computation needs.
+DEFER_BYTES = 1 << 20
+_MOVES = (ops.Transpose, ops.Reshape, ops.Squeeze, ops.Unsqueeze, ops.Convert)
+
+
+def _deferred(node: Node) -> DeferredValue | None:
+    out = node.outputs[0]
+    if not isinstance(node.op, _MOVES) or len(node.outputs) != 1 or not out.shape.is_static:
+        return None
+    shape = tuple(int(d) for d in out.shape)   # type: ignore[arg-type]
+    value = DeferredValue(partial(_evaluate, node.op, [x.node.op for x in node.inputs]), out.element_type, shape)
+    return value if value.nbytes >= DEFER_BYTES else None
+
+
+def _evaluate(op, constants: list[Constant]) -> np.ndarray:
+    return op.evaluate(*[read_values(c.data, c.element_type, c.shape) for c in constants])[0]
 
 
 def _is_decompression(node: Node) -> bool:
@@ -38,6 +63,12 @@ def fold_constants(graph: Graph, keep_shape_ops: bool = False) -> int:
         all_const = all(isinstance(x.node.op, Constant) for x in node.inputs)
         known = all(o.info.value is not None for o in node.outputs)
         if not all_const and (keep_shape_ops or not known):
+            continue
+        deferred = _deferred(node) if all_const and not known else None
+        if deferred is not None:
+            const = graph.add(Constant(deferred.element_type, deferred.shape, deferred), name=node.name)
+            graph.replace_uses(node.outputs[0], const.outputs[0])
+            folded += 1
             continue
         if all_const and not known:
             try:

@@ -14,7 +14,7 @@ import numpy as np
 
 from irforge import ops
 from irforge.core.graph import Constant, Graph, Node, Output, Parameter, Result
-from irforge.core.tensor import FileSlice, ScaledWeights, pack
+from irforge.core.tensor import STREAMED, DeferredValue, FileSlice, ScaledWeights, pack
 
 WEIGHTED = (ops.Convolution, ops.GroupConvolution, ops.ConvolutionBackpropData, ops.GroupConvolutionBackpropData,
             ops.MatMul)
@@ -22,7 +22,7 @@ WEIGHTED = (ops.Convolution, ops.GroupConvolution, ops.ConvolutionBackpropData, 
 
 def _digest(const: Constant) -> bytes:
     digest = hashlib.blake2b(digest_size=20)
-    if isinstance(const.data, (FileSlice, ScaledWeights)):
+    if isinstance(const.data, STREAMED):
         for piece in const.data.chunks():    # read in pieces: no page of the weights stays resident
             digest.update(piece)
     else:
@@ -43,6 +43,8 @@ def _sample(const: Constant) -> bytes:
     if isinstance(data, ScaledWeights) and data.shape and data.shape[0] > 2:
         return bytes(pack(data.rows(0, 1), data.element_type)) + bytes(pack(data.rows(data.shape[0] - 1,
                                                                                     data.shape[0]), data.element_type))
+    if isinstance(data, DeferredValue):
+        data = data.array()
     if isinstance(data, np.ndarray) and data.nbytes > 2 * _SAMPLE and const.element_type.bits >= 8:
         flat = np.ascontiguousarray(data).reshape(-1).view(np.uint8)
         return flat[:_SAMPLE].tobytes() + flat[-_SAMPLE:].tobytes()

@@ -57,3 +57,20 @@ def test_ir_holds_the_scaled_values(tmp_path):
     stored = irforge.read_model(xml)
     consts = [n.op.array() for n in stored.nodes if n.op.TYPE == "Const"]
     np.testing.assert_array_equal(consts[0], (w.astype(np.float64) * factor).astype(np.float32))
+
+
+def test_deferred_value_is_computed_when_read(tmp_path):
+    from irforge.core.tensor import DeferredValue, read_values
+    w = rng.standard_normal((6, 4)).astype(np.float32)
+    calls = []
+
+    def compute():
+        calls.append(1)
+        return read_values(_slice(tmp_path, w), ElementType.f32, w.shape).T
+    value = DeferredValue(compute, ElementType.f32, (4, 6))
+    assert not calls and value.nbytes == w.nbytes
+    assert b"".join(bytes(p) for p in value.chunks(size=6 * 4)) == np.ascontiguousarray(w.T).tobytes()
+    assert len(calls) == 1                      # computed once for all the pieces
+    scaled = scaled_weights(value, ElementType.f32, (4, 6), np.arange(1, 5, dtype=np.float64).reshape(4, 1))
+    np.testing.assert_array_equal(scaled.array(), (w.T.astype(np.float64) * np.arange(1, 5)[:, None]
+                                                   ).astype(np.float32))

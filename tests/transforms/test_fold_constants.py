@@ -60,3 +60,18 @@ def test_identical_constants_are_stored_once(tmp_path):
     _, bin_path = irforge.save_model(graph, tmp_path / "ir" / "model.xml")
     assert w.nbytes <= bin_path.stat().st_size < 2 * w.nbytes
 
+
+
+def test_big_weight_transpose_is_deferred_to_the_writer(tmp_path):
+    """A 2 MB weight transposed before its MatMul (as TensorFlow kernels are into the IR layout) folds into a
+    DeferredValue: computed when the IR is written, one weight at a time; the IR holds the transposed values."""
+    from irforge.core.graph import Constant
+    from irforge.core.tensor import DeferredValue
+    b = OnnxBuilder()
+    x = b.input("x", [2, 1024])
+    w = b.node("Transpose", [b.random(512, 1024, low=-0.1, high=0.1)], perm=[1, 0])
+    model = b.model([b.node("MatMul", [x, w])])
+    graph, _ = check_pass_alone(model, tmp_path, [fold_constants], atol=1e-4)   # sums of 1024 products
+    weights = [n.op for n in graph.nodes if isinstance(n.op, Constant) and n.outputs[0].uses]
+    assert op_types(graph) == {"MatMul": 1}
+    assert [type(c.data) for c in weights] == [DeferredValue] and weights[0].shape == (1024, 512)
