@@ -113,6 +113,9 @@ class DeferredValue:
     compute: Callable[[], np.ndarray]
     element_type: ElementType
     shape: tuple[int, ...]
+    # What it is computed from (the op and its input Constants): lets a cheap comparison look at the sources
+    # instead of computing the value.
+    origin: tuple = ()
 
     @property
     def nbytes(self) -> int:

@@ -30,7 +30,8 @@ def _deferred(node: Node) -> DeferredValue | None:
     if not isinstance(node.op, _MOVES) or len(node.outputs) != 1 or not out.shape.is_static:
         return None
     shape = tuple(int(d) for d in out.shape)   # type: ignore[arg-type]
-    value = DeferredValue(partial(_evaluate, node.op, [x.node.op for x in node.inputs]), out.element_type, shape)
+    sources = [x.node.op for x in node.inputs]
+    value = DeferredValue(partial(_evaluate, node.op, sources), out.element_type, shape, (node.op, *sources))
     return value if value.nbytes >= DEFER_BYTES else None
 
 

@@ -43,6 +43,9 @@ def _sample(const: Constant) -> bytes:
     if isinstance(data, ScaledWeights) and data.shape and data.shape[0] > 2:
         return bytes(pack(data.rows(0, 1), data.element_type)) + bytes(pack(data.rows(data.shape[0] - 1,
                                                                                     data.shape[0]), data.element_type))
+    if isinstance(data, DeferredValue) and data.origin:
+        op, *sources = data.origin     # equal sources through the same op: the same value, without computing it
+        return repr(op).encode() + b"".join(_sample(c) for c in sources)
     if isinstance(data, DeferredValue):
         data = data.array()
     if isinstance(data, np.ndarray) and data.nbytes > 2 * _SAMPLE and const.element_type.bits >= 8:
