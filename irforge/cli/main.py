@@ -75,7 +75,10 @@ FLAGS: list[tuple[str, str, dict, str]] = [
      "Keep the nodes whose names match these comma-separated regular expressions (re.search) out of linear "
      "and grouped convolution fusing."),
     ("optimize", "--transform", {"metavar": "NAMES"}, "LowLatency2 / MakeStateful: not implemented yet (rejected)."),
-    ("optimize", "--extensions", {"metavar": "PATHS"}, "Extensions: not implemented yet (rejected)."),
+    ("optimize", "--extensions", {"metavar": "PATHS"},
+     "Python files (or directories of them) with translators for ops irforge does not know: a table ONNX_OPS, "
+     "TENSORFLOW_OPS, CAFFE_LAYERS or MXNET_OPS of op name -> function(node) -> outputs, as the frontends' own "
+     "tables (see irforge/extensions.py). The legacy tool's extension classes cannot be loaded."),
     ("optimize", "--transformations_config", {"metavar": "JSON"}, "Sub-graph replacement configuration: not "
                                                                   "implemented yet (rejected)."),
     ("report", "--log_level", {"default": "ERROR", "choices": ["CRITICAL", "ERROR", "WARN", "WARNING", "INFO",
@@ -142,7 +145,7 @@ EXAMPLES: dict[str, str] = {
     "--disable_resnet_optimization": "mo --input_model model.onnx --disable_resnet_optimization",
     "--finegrain_fusing": "mo --input_model model.onnx --finegrain_fusing conv1,.*Scale.*",
     "--transform": "mo --input_model model.onnx --transform LowLatency2  # rejected",
-    "--extensions": "mo --input_model model.onnx --extensions my_ops.py  # rejected",
+    "--extensions": "mo --input_model model.onnx --extensions my_ops.py",
     "--transformations_config": "mo --input_model model.pb --transformations_config ssd.json  # rejected",
     "--log_level": "mo --input_model model.onnx --log_level DEBUG",
     "--silent": "mo --input_model model.onnx --silent",

@@ -59,7 +59,6 @@ CLEANUP: tuple[Pass, ...] = (
 NOT_IMPLEMENTED = {
     "transform": "neither LowLatency2 nor MakeStateful exists in irforge; apply them with the OpenVINO API on the "
                  "converted IR",
-    "extensions": "unsupported ops are reported by name; they cannot be brought in yet",
     "transformations_config": "sub-graph replacement configurations are not read",
 }
 

@@ -13,10 +13,12 @@ import os
 
 from irforge.core.graph import Graph
 from irforge.errors import InputError
+from irforge.extensions import extension_table
 from irforge.frontends.base import overrides_from_options
 from irforge.options import ConversionOptions
 
 from .converter import Converter
+from .table import LAYERS
 from .net import read_net
 
 log = logging.getLogger("irforge")
@@ -60,4 +62,5 @@ def load(options: ConversionOptions) -> Graph:
         log.warning("no .caffemodel given: converting the topology of %s with placeholder weights (0, or 1 for "
                     "scales)", proto)
     net = read_net(proto, model)
-    return Converter(net, overrides_from_options(options), options).run()
+    extra = extension_table(options.extensions, "caffe")
+    return Converter(net, overrides_from_options(options), options, {**LAYERS, **extra} if extra else None).run()

@@ -3,6 +3,7 @@ binary, to streaming IRs that reproduce Kaldi frame for frame (see docs/KALDI.md
 from __future__ import annotations
 
 from irforge.core.graph import Graph
+from irforge.extensions import extension_table
 from irforge.options import ConversionOptions
 
 
@@ -14,4 +15,5 @@ def accepts(options: ConversionOptions) -> bool:
 
 def load(options: ConversionOptions) -> Graph:
     from .convert import convert_network, load_network
+    extension_table(options.extensions, "kaldi")    # rejects --extensions with the reason (Kaldi takes none)
     return convert_network(load_network(options), options)

@@ -20,6 +20,7 @@ from irforge.core.element_type import ElementType
 from irforge.core.graph import Graph, Origin, Output, Parameter
 from irforge.core.shape import DYNAMIC, PartialShape
 from irforge.errors import ConversionError, InputError, OptionError
+from irforge.extensions import extension_table
 from irforge.frontends.base import InputOverrides, make_input, report_unsupported
 from irforge.options import ConversionOptions
 
@@ -28,7 +29,7 @@ from .params import TYPE_FLAGS, StoredArray, read_ndarray_file, split_prefix, wr
 from .ssd import OUTPUT_NAME as SSD_OUTPUT
 from .ssd import detection_output, plan_ssd
 from .symbol_json import Symbol, SymbolNode, read_symbol
-from .table import ARGUMENTS, OP_TABLE, UNUSED_INPUTS
+from .table import ARGUMENTS, OP_TABLE, UNUSED_INPUTS, Translator
 
 log = logging.getLogger("irforge.mxnet")
 
@@ -146,7 +147,8 @@ AUX_INPUTS = {"BatchNorm": (3, 4), "SyncBatchNorm": (3, 4), "_contrib_SyncBatchN
 # -- translating ---------------------------------------------------------------------------------------------------
 class MxnetConverter:
     def __init__(self, symbol: Symbol, weights: Weights, overrides: InputOverrides, user_inputs: set[str],
-                 name: str):
+                 name: str, table: dict[str, Translator] | None = None):
+        self.table = OP_TABLE if table is None else table
         self.symbol = symbol
         self.weights = weights
         self.overrides = overrides
@@ -160,7 +162,7 @@ class MxnetConverter:
         plan = plan_ssd(self.symbol) if ssd else None
         needed = plan.needed if plan else set(range(len(nodes)))
         report_unsupported("MXNet", [(n.op, n.name) for n in nodes if not n.is_variable and n.index in needed],
-                           lambda op: op in OP_TABLE)
+                           lambda op: op in self.table)
         read = self.variables_read(needed)
         position = 0
         for node in nodes:
@@ -200,7 +202,7 @@ class MxnetConverter:
                 raise ConversionError(f"input {k} ('{output_name(nodes[entry[0]], entry[1])}') has no value",
                                       node=node.name, op_type=node.op)
         n = MxNode(node, inputs, producers, self.graph, self.symbol.path)  # type: ignore[arg-type]
-        outputs = OP_TABLE[node.op](n)
+        outputs = self.table[node.op](n)
         # A translation that passes a model input through (Dropout, identity) must not rename that input.
         n.finish(outputs, ["" if isinstance(out.node.op, Parameter) else output_name(node, k)
                            for k, out in enumerate(outputs)])
@@ -271,4 +273,6 @@ def load_graph(options: ConversionOptions, overrides: InputOverrides) -> Graph:
                           ", ".join(v.name for v in symbol.variables() if v.name not in weights.arrays)[:200] + ")")
     name = os.path.basename(options.input_model or options.input_symbol or "model")
     name = re.sub(r"(-\d+\.params|-symbol\.json|\.params|\.nd|\.json)$", "", name) or "model"
-    return MxnetConverter(symbol, weights, overrides, user_inputs, name).convert(ssd=options.enable_ssd_gluoncv)
+    table = {**OP_TABLE, **extension_table(options.extensions, "mxnet")}
+    return MxnetConverter(symbol, weights, overrides, user_inputs, name, table).convert(
+        ssd=options.enable_ssd_gluoncv)

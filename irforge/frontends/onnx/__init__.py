@@ -3,10 +3,12 @@ from __future__ import annotations
 
 from irforge.core.graph import Graph
 from irforge.errors import InputError
+from irforge.extensions import extension_table
 from irforge.frontends.base import overrides_from_options, progress_reporter
 from irforge.options import ConversionOptions
 
 from .loader import OnnxFrontend
+from .table import OP_TABLE
 
 
 def accepts(options: ConversionOptions) -> bool:
@@ -26,7 +28,8 @@ def accepts(options: ConversionOptions) -> bool:
 def load(options: ConversionOptions) -> Graph:
     if not options.input_model:
         raise InputError("no --input_model given")
-    frontend = OnnxFrontend()
+    extra = extension_table(options.extensions, "onnx")     # an extension's translator serves every opset
+    frontend = OnnxFrontend({**OP_TABLE, **{op: {1: fn} for op, fn in extra.items()}} if extra else None)
     model, weight_slices = frontend.read(options.input_model)
     return frontend.convert(model, overrides_from_options(options), options.input_model,
                             weight_slices=weight_slices, progress=progress_reporter(options))

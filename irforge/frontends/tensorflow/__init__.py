@@ -6,6 +6,7 @@ import os
 
 from irforge.core.graph import Graph
 from irforge.errors import InputError
+from irforge.extensions import extension_table
 from irforge.frontends.base import overrides_from_options
 from irforge.options import ConversionOptions
 
@@ -54,4 +55,5 @@ def load(options: ConversionOptions) -> Graph:
         # A frozen .pb is the serialized GraphDef itself (its parsed form lacks the weights left in the file).
         graph = open(model.path, "rb").read() if model.lazy_tensors else model.graph_def.SerializeToString()
         write_graph(graph, options.tensorboard_logdir)
-    return GraphTranslator(model, OP_TABLE, overrides_from_options(options)).convert()
+    table = {**OP_TABLE, **extension_table(options.extensions, "tensorflow")}
+    return GraphTranslator(model, table, overrides_from_options(options)).convert()
