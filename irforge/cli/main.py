@@ -74,7 +74,10 @@ FLAGS: list[tuple[str, str, dict, str]] = [
     ("optimize", "--finegrain_fusing", {"metavar": "NODES"},
      "Keep the nodes whose names match these comma-separated regular expressions (re.search) out of linear "
      "and grouped convolution fusing."),
-    ("optimize", "--transform", {"metavar": "NAMES"}, "LowLatency2 / MakeStateful: not implemented yet (rejected)."),
+    ("optimize", "--transform", {"metavar": "NAMES"},
+     "MakeStateful[param_res_names={'IN':'OUT',...}]: each input IN that the model returns updated as output OUT "
+     "becomes state kept by the runtime between calls (ReadValue/Assign, zeros at first). LowLatency2 and Pruning "
+     "are not implemented (rejected)."),
     ("optimize", "--extensions", {"metavar": "PATHS"},
      "Python files (or directories of them) with translators for ops irforge does not know: a table ONNX_OPS, "
      "TENSORFLOW_OPS, CAFFE_LAYERS or MXNET_OPS of op name -> function(node) -> outputs, as the frontends' own "
@@ -144,7 +147,7 @@ EXAMPLES: dict[str, str] = {
     "--disable_gfusing": "mo --input_model model.onnx --disable_gfusing",
     "--disable_resnet_optimization": "mo --input_model model.onnx --disable_resnet_optimization",
     "--finegrain_fusing": "mo --input_model model.onnx --finegrain_fusing conv1,.*Scale.*",
-    "--transform": "mo --input_model model.onnx --transform LowLatency2  # rejected",
+    "--transform": "mo --input_model rnn.onnx --transform \"MakeStateful[param_res_names={'h_in':'h_out'}]\"",
     "--extensions": "mo --input_model model.onnx --extensions my_ops.py",
     "--transformations_config": "mo --input_model model.pb --transformations_config ssd.json  # rejected",
     "--log_level": "mo --input_model model.onnx --log_level DEBUG",

@@ -23,6 +23,7 @@ from .fuse_normalizations import fuse_normalizations
 from .fuse_pad import fuse_pad
 from .fuse_shuffle_channels import fuse_shuffle_channels
 from .fuse_split_concat_upsample import fuse_split_concat_upsample
+from .make_stateful import make_stateful, parse_transforms, state_pairs
 from .merge_duplicates import merge_duplicates
 from .optimize_strides import optimize_strides
 from .quantized_weights_layout import quantized_weights_layout
@@ -57,8 +58,6 @@ CLEANUP: tuple[Pass, ...] = (
 # Flags irforge parses but has no feature for yet: option -> why. They are rejected rather than ignored. Delete an
 # entry when the pass that honours the flag lands.
 NOT_IMPLEMENTED = {
-    "transform": "neither LowLatency2 nor MakeStateful exists in irforge; apply them with the OpenVINO API on the "
-                 "converted IR",
     "transformations_config": "sub-graph replacement configurations are not read",
 }
 
@@ -69,6 +68,8 @@ def check_options(options: ConversionOptions) -> None:
         if getattr(options, flag):
             raise OptionError(f"--{flag}", getattr(options, flag), f"no --{flag} (drop the flag)",
                               reason=f"not implemented yet: {message}")
+    if options.transform:
+        state_pairs(parse_transforms(options.transform))   # a malformed --transform fails before the model is read
 
 
 def conversion_passes(options: ConversionOptions) -> tuple[Pass, ...]:
@@ -80,6 +81,10 @@ def conversion_passes(options: ConversionOptions) -> tuple[Pass, ...]:
                                                        # translated, before anything renames or folds them
         partial(apply_input_params, options=options),  # layouts and mean/scale on the final inputs (after the cut)
     )
+    pairs = state_pairs(parse_transforms(options.transform)) if options.transform else {}
+    if pairs:
+        passes += (partial(make_stateful, pairs=pairs),)   # after the cut and the preprocessing, which name and
+                                                           # edit the model's own inputs and outputs
     if options.static_shape:
         passes += (partial(require_static_inputs, options=options),)  # before folding the shape computations
     passes += (

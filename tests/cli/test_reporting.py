@@ -80,7 +80,7 @@ def test_progress_bar_and_stream_output(tmp_path):
     assert "\r" not in stream.err and 2 <= len(lines) <= 11
 
 
-VALUES = {"finegrain_fusing": "conv1,.*Scale.*", "transform": "LowLatency2",
+VALUES = {"finegrain_fusing": "conv1,.*Scale.*",
           "transformations_config": "x.json"}
 
 
