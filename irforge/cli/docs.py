@@ -5,7 +5,7 @@
 (tests/cli/test_docs.py fails when the page and the table disagree)."""
 from __future__ import annotations
 
-from irforge.cli.main import ALIASES, EXAMPLES, FLAGS, GROUPS, REJECTED
+from irforge.cli.main import ALIASES, EXAMPLES, FLAGS, GROUPS, IGNORED, REJECTED
 
 INTRO = """\
 # `mo` / `irforge convert` command line
@@ -69,6 +69,11 @@ def render() -> str:
     lines.append("## Not supported\n")
     for flag, message in REJECTED.items():
         lines.append(f"- `{flag}`: {message}")
+    lines.append("\n## Accepted, changing nothing\n")
+    lines.append("Legacy flags that choose something irforge has no choice of. They are accepted so that existing "
+                 "command lines keep working, with a warning saying why they change nothing.\n")
+    for flag, (_, note) in IGNORED.items():
+        lines.append(f"- `{flag}`: {note}.")
     return "\n".join(lines) + "\n"
 
 

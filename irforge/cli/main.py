@@ -183,6 +183,24 @@ REJECTED = {
            "layers in an installed Caffe) are not supported: irforge converts without Caffe. Drop the flag; a net "
            "with layers irforge does not know fails with one error that lists them all.",
     "--generate_deprecated_IR_V7": "IR v7 is not supported: irforge writes IR v11, which OpenVINO reads.",
+    "--tensorflow_custom_operations_config_update": "the legacy sub-graph replacement configurations are not read "
+                                                    "by irforge. Drop the flag.",
+    "--tensorflow_object_detection_api_pipeline_config": "irforge converts an Object Detection API model's own graph "
+        "(NonMaxSuppression and all) without the legacy pipeline.config-driven replacements. Drop the flag (and "
+        "--transformations_config).",
+    "--tensorflow_custom_layer_libraries": "TensorFlow op libraries (.so) cannot be loaded: give translators for "
+                                           "those ops with --extensions (a TENSORFLOW_OPS table).",
+    "--enable_concat_optimization": "irforge has no Concat optimization pass. Drop the flag.",
+}
+# Legacy flags that choose something irforge has no choice of: accepted (a drop-in must not fail on them), with a
+# note saying why they change nothing. flag -> (takes a value, note)
+IGNORED = {
+    "--use_new_frontend": (False, "irforge has one frontend per framework"),
+    "--use_legacy_frontend": (False, "irforge has one frontend per framework"),
+    "--api_2": (False, "the IR irforge writes (v11) is the API 2.0 IR"),
+    "--disable_nhwc_to_nchw": (False, "irforge keeps a TensorFlow model's own layout (NHWC) unless "
+                                      "--source_layout/--target_layout ask for another"),
+    "--caffe_parser_path": (True, "irforge reads Caffe files with its own parser"),
 }
 GROUPS = {"model": "model", "output": "output files", "shape": "inputs, outputs and shapes",
           "prep": "embedded preprocessing", "precision": "precision", "optimize": "optimization",
@@ -212,11 +230,29 @@ def options_from_args(args: argparse.Namespace):
     return ConversionOptions.build(model, **values)
 
 
+def _drop_ignored(argv: list[str]) -> list[str]:
+    """argv without the IGNORED flags (and their values), each noted on stderr unless --silent."""
+    kept, i = [], 0
+    quiet = "--silent" in argv
+    while i < len(argv):
+        flag = argv[i].split("=", 1)[0]
+        if flag in IGNORED:
+            takes_value, note = IGNORED[flag]
+            i += 2 if takes_value and "=" not in argv[i] else 1
+            if not quiet:
+                print(f"[ WARNING ] {flag} changes nothing: {note}.", file=sys.stderr)
+            continue
+        kept.append(argv[i])
+        i += 1
+    return kept
+
+
 def run_convert(argv: list[str], prog: str) -> int:
     for flag, message in REJECTED.items():
         if any(a == flag or a.startswith(flag + "=") for a in argv):
             print(f"[ ERROR ] {flag}: {message}", file=sys.stderr)
             return 2
+    argv = _drop_ignored(argv)
     parser = build_parser(prog)
     args = parser.parse_args(argv)
     debug = bool(args.debug) and str(args.debug).lower() not in ("false", "0")

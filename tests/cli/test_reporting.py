@@ -9,6 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from irforge.cli.main import IGNORED, REJECTED
 from irforge.transforms.pipeline import NOT_IMPLEMENTED
 from oracles import openvino, run_onnxruntime
 from tiny_models import chain, check_ir, conv_relu, ir_files, mo, save
@@ -109,3 +110,23 @@ def test_the_installed_mo_entry_point(tmp_path):
     assert bad.returncode == 1 and "Traceback" not in bad.stderr
     assert "--input_shape" in bad.stderr and "[1,3,x,8]" in bad.stderr
     assert not (tmp_path / "bad").exists() or ir_files(tmp_path / "bad") == []
+
+
+@pytest.mark.parametrize("flag", list(REJECTED))
+def test_legacy_flags_irforge_does_not_do_are_refused_with_the_reason(tmp_path, flag):
+    run = mo(save(conv_relu(), tmp_path), tmp_path / "ir", flag, "x")
+    assert run.code == 2 and flag in run.err and REJECTED[flag][:40] in run.err
+    assert ir_files(tmp_path / "ir") == []
+
+
+def test_legacy_flags_that_change_nothing_are_accepted_with_a_note(tmp_path):
+    path = save(conv_relu(), tmp_path)
+    args = [a for flag, (takes_value, _) in IGNORED.items() for a in ([flag, "/opt/caffe"] if takes_value else [flag])]
+    run = mo(path, tmp_path / "ir", *args)
+    assert run.code == 0, run.err
+    for flag in IGNORED:
+        assert f"{flag} changes nothing" in run.err
+    x = np.random.default_rng(3).standard_normal((1, 3, 8, 8)).astype(np.float32)
+    check_ir(run.xml, [x], run_onnxruntime(conv_relu(), [x]))
+    quiet = mo(path, tmp_path / "quiet", "--api_2", "--silent")
+    assert quiet.code == 0 and quiet.err == ""
