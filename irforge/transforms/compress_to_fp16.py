@@ -12,13 +12,17 @@ quantization grid; OpenVINO keeps them f32 too).
 """
 from __future__ import annotations
 
+from functools import partial
+
 import numpy as np
 
 from irforge import ops
 from irforge.core.element_type import ElementType
 from irforge.core.graph import Constant, Graph, Node
+from irforge.core.tensor import STREAMED, DeferredValue, read_values, row_blocks
 
 from .compress_quantized_weights import quantization_constants
+from .fold_constants import DEFER_BYTES
 
 F16_MAX = float(np.finfo(np.float16).max)         # 65504
 F16_TINY = float(np.finfo(np.float16).smallest_subnormal)  # ~6e-8: smaller non-zero values become 0
@@ -59,16 +63,34 @@ def _shape_feeding(graph: Graph) -> set[int]:
 
 
 def _compressible(const: Constant) -> bool:
+    """Read a block of rows at a time (weights left in the model file stay there)."""
     if const.element_type != ElementType.f32:
         return False
-    values = np.asarray(const.array(), dtype=np.float32)
-    finite = values[np.isfinite(values)]
-    if finite.size and float(np.abs(finite).max()) > F16_MAX:
+    largest, nonzero, lost = 0.0, 0, 0
+    for _, _, block in row_blocks(const.data, const.element_type, const.shape):
+        values = np.asarray(block, dtype=np.float32)
+        finite = values[np.isfinite(values)]
+        if finite.size:
+            largest = max(largest, float(np.abs(finite).max()))
+        magnitudes = np.abs(finite[finite != 0])
+        nonzero += magnitudes.size
+        lost += int(np.count_nonzero(magnitudes < F16_TINY / 2))
+    if largest > F16_MAX:
         return False  # would clamp (OpenVINO) or become inf: keep the exact weights
-    nonzero = np.abs(finite[finite != 0])
-    if nonzero.size and np.count_nonzero(nonzero < F16_TINY / 2) >= UNDERFLOW_LIMIT * nonzero.size:
-        return False
-    return True
+    return not (nonzero and lost >= UNDERFLOW_LIMIT * nonzero)
+
+
+def _half(const: Constant) -> np.ndarray | DeferredValue:
+    """The f16 values; for weights that are read or computed when written (a FileSlice, fused or folded
+    weights), a DeferredValue, so that compression holds no copy of the model's weights either."""
+    if isinstance(const.data, STREAMED) and const.nbytes >= DEFER_BYTES:
+        return DeferredValue(partial(_to_f16, const), ElementType.f16, const.shape,
+                             (ops.Convert(ElementType.f16), const))
+    return _to_f16(const)
+
+
+def _to_f16(const: Constant) -> np.ndarray:
+    return np.asarray(read_values(const.data, const.element_type, const.shape), np.float32).astype(np.float16)
 
 
 def compress_to_fp16(graph: Graph) -> int:
@@ -82,7 +104,7 @@ def compress_to_fp16(graph: Graph) -> int:
         assert isinstance(op, Constant)
         if id(node) in keep or KEEP_PRECISION in node.rt_info or not node.outputs[0].uses or not _compressible(op):
             continue
-        half = np.asarray(op.array(), dtype=np.float32).astype(np.float16)
+        half = _half(op)
         name = node.name
         small = graph.add(Constant(ElementType.f16, op.shape, half), name=f"{name}_compressed")
         back = graph.add(ops.Convert(ElementType.f32), small.outputs[0], name=f"{name}/decompression")

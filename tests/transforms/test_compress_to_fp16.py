@@ -117,3 +117,17 @@ def test_save_model_compresses_a_copy(tmp_path):
     assert binp.stat().st_size == plain_bin.stat().st_size // 2
     x = np.random.default_rng(7).standard_normal((2, 4)).astype(np.float32)
     check_ir(xml, [x], run_onnxruntime(rounded(model), [x]), rtol=1e-5, atol=1e-6)
+
+
+def test_big_weights_are_compressed_when_written(tmp_path):
+    """A 2 MB weight left in the model file: its f16 copy is made when the IR is written (a DeferredValue), not
+    held by the graph; the IR has the rounded weights."""
+    from irforge.core.tensor import DeferredValue
+    w = weights(3, (1024, 512)) / 8
+    model = dense(w, shape=(2, 1024))
+    graph = irforge.convert_model(str(save(model, tmp_path)), compress_to_fp16=True)
+    big = [n.op for n in graph.nodes if isinstance(n.op, Constant) and n.op.shape == (1024, 512)]
+    assert len(big) == 1 and big[0].element_type == ElementType.f16 and isinstance(big[0].data, DeferredValue)
+    xml, _ = irforge.save_model(graph, tmp_path / "ir" / "m.xml")
+    x = np.random.default_rng(2).standard_normal((2, 1024)).astype(np.float32)
+    check_ir(xml, [x], run_onnxruntime(rounded(model), [x]), rtol=1e-4, atol=1e-4)
