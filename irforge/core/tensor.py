@@ -81,9 +81,7 @@ class ScaledWeights:
     def rows(self, start: int, stop: int) -> np.ndarray:
         """Rows [start, stop) of the first axis, scaled."""
         if isinstance(self.base, FileSlice):
-            row_bytes = storage_nbytes(self.element_type, int(np.prod(self.shape[1:], dtype=np.int64)))
-            piece = FileSlice(self.base.path, self.base.offset + start * row_bytes, (stop - start) * row_bytes)
-            w = unpack(b"".join(piece.chunks()), self.element_type, (stop - start, *self.shape[1:]))
+            w = _file_rows(self.base, self.element_type, self.shape, start, stop)
         elif isinstance(self.base, DeferredValue):
             w = self.base.array()[start:stop]
         else:
@@ -163,11 +161,18 @@ def row_blocks(data: FileSlice | np.ndarray | ScaledWeights | DeferredValue, ele
         elif scaled is not None:
             block = scaled.scale_rows(data[start:stop], start, stop)
         elif isinstance(data, FileSlice):
-            piece = FileSlice(data.path, data.offset + start * row_bytes, (stop - start) * row_bytes)
-            block = unpack(b"".join(piece.chunks()), element_type, (stop - start, *shape[1:]))
+            block = _file_rows(data, element_type, shape, start, stop)
         else:
             block = data[start:stop] if shape else data
         yield start, stop, block
+
+
+def _file_rows(data: FileSlice, element_type: ElementType, shape: tuple[int, ...], start: int, stop: int
+               ) -> np.ndarray:
+    """Rows [start, stop) of the first axis of a tensor stored in a file, read with pread."""
+    row_bytes = storage_nbytes(element_type, int(np.prod(shape[1:], dtype=np.int64)))
+    piece = FileSlice(data.path, data.offset + start * row_bytes, (stop - start) * row_bytes)
+    return unpack(b"".join(piece.chunks()), element_type, (stop - start, *shape[1:]))
 
 
 def scaled_weights(data: FileSlice | np.ndarray | ScaledWeights | DeferredValue, element_type: ElementType,
