@@ -133,6 +133,12 @@ def match(pattern: Pattern, out: Output) -> Match | None:
     return None
 
 
+def _bound_elsewhere(m: Match, name: str, out: Output) -> bool:
+    """The name already stands for another tensor in this match (the same name must bind the same tensor)."""
+    bound = m.captures.get(name)
+    return bound is not None and bound is not out
+
+
 def _match(p: Pattern, out: Output, m: Match) -> Iterator[Match]:
     """Every way p can match out given the bindings in m (a generator, so commutative choices backtrack)."""
     if isinstance(p, Capture):
@@ -151,8 +157,7 @@ def _match(p: Pattern, out: Output, m: Match) -> Iterator[Match]:
         if value is None or (p.predicate is not None and not p.predicate(np.asarray(value))):
             return
         if p.name is not None:
-            bound = m.captures.get(p.name)
-            if bound is not None and bound is not out:
+            if _bound_elsewhere(m, p.name, out):
                 return
             m = m.copy()
             m.captures[p.name] = out
@@ -167,10 +172,8 @@ def _match(p: Pattern, out: Output, m: Match) -> Iterator[Match]:
             return
         if p.where is not None and not p.where(node.op):
             return
-        if p.name is not None:
-            bound = m.captures.get(p.name)
-            if bound is not None and bound is not out:
-                return
+        if p.name is not None and _bound_elsewhere(m, p.name, out):
+            return
         m = m.copy()
         if p.name is not None:
             m.captures[p.name] = out
