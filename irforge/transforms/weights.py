@@ -52,30 +52,28 @@ def channel_vector(value: np.ndarray, rank: int, axis: int, channels: int) -> np
     return vec.astype(np.float64) if vec.size == channels else None
 
 
-def output_channels(node: Node, w: np.ndarray) -> int:
+# The weight dims that hold the output and the input channels (their product is the channel count), per op.
+_CHANNEL_DIMS: dict[type, tuple[tuple[int, ...], tuple[int, ...]]] = {
+    ops.Convolution: ((0,), (1,)),                          # [Cout, Cin, *K]
+    ops.ConvolutionBackpropData: ((1,), (0,)),              # [Cin, Cout, *K]
+    ops.GroupConvolution: ((0, 1), (0, 2)),                 # [G, Cout/G, Cin/G, *K]
+    ops.GroupConvolutionBackpropData: ((0, 2), (0, 1)),     # [G, Cin/G, Cout/G, *K]
+}
+
+
+def _channel_dims(node: Node) -> tuple[tuple[int, ...], tuple[int, ...]]:
     op = node.op
-    if isinstance(op, ops.MatMul):
-        return w.shape[0] if op.transpose_b else w.shape[1]
-    if isinstance(op, ops.GroupConvolutionBackpropData):
-        return w.shape[0] * w.shape[2]
-    if isinstance(op, ops.GroupConvolution):
-        return w.shape[0] * w.shape[1]
-    if isinstance(op, ops.ConvolutionBackpropData):
-        return w.shape[1]
-    return w.shape[0]
+    if isinstance(op, ops.MatMul):                          # [K, N], or [N, K] with transpose_b
+        return ((0,), (1,)) if op.transpose_b else ((1,), (0,))
+    return _CHANNEL_DIMS[type(op)]
+
+
+def output_channels(node: Node, w: np.ndarray) -> int:
+    return int(np.prod([w.shape[d] for d in _channel_dims(node)[0]]))
 
 
 def input_channels(node: Node, w: np.ndarray) -> int:
-    op = node.op
-    if isinstance(op, ops.MatMul):
-        return w.shape[1] if op.transpose_b else w.shape[0]
-    if isinstance(op, ops.GroupConvolutionBackpropData):
-        return w.shape[0] * w.shape[1]
-    if isinstance(op, ops.GroupConvolution):
-        return w.shape[0] * w.shape[2]
-    if isinstance(op, ops.ConvolutionBackpropData):
-        return w.shape[0]
-    return w.shape[1]
+    return int(np.prod([w.shape[d] for d in _channel_dims(node)[1]]))
 
 
 def scale_output_channels(node: Node, vec: np.ndarray) -> ScaledWeights:
