@@ -3,7 +3,7 @@ reading irforge's IR."""
 import numpy as np
 import pytest
 
-from tf_models import check_function, tf
+from tf_models import check_function, nms_outputs, tf
 
 rng = np.random.default_rng(11)
 
@@ -345,13 +345,7 @@ def test_detection_post_processing(tmp_path):
     boxes_of = _anchors_and_boxes(t)
 
     def fn(deltas, logits):
-        boxes, scores = boxes_of(deltas), t.sigmoid(logits)
-        keep = t.image.non_max_suppression(boxes, scores, 10, 0.5, 0.3)
-        padded, valid = t.raw_ops.NonMaxSuppressionV4(boxes=boxes, scores=scores, max_output_size=12,
-                                                      iou_threshold=0.4, score_threshold=0.2,
-                                                      pad_to_max_output_size=True)
-        chosen, chosen_scores = t.image.non_max_suppression_with_scores(boxes, scores, 8, 0.5, 0.1)
-        return t.gather(boxes, keep), padded, valid, chosen, chosen_scores
+        return nms_outputs(t, boxes_of(deltas), t.sigmoid(logits))
     check_function(fn, [f32(40, 4), f32(40) * 2], tmp_path)
 
 

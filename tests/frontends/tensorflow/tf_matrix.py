@@ -22,7 +22,8 @@ from typing import Callable
 
 import numpy as np
 
-from tf_models import CACHE, MODELS, Case, keras, random_input, randomize_statistics, tf
+from tf_models import (CACHE, MODELS, Case, keras, nms_outputs, random_input, randomize_statistics, tf,
+                       tf1_loops_and_conds)
 
 VERSION = 1
 ROOT = CACHE / f"matrix-v{VERSION}"
@@ -126,13 +127,7 @@ def _detection():
             centre = self.anchors[:, :2] + deltas[:, :2] * 0.1
             half = self.anchors[:, 2:] * t.exp(deltas[:, 2:] * 0.2) / 2
             boxes = t.concat([centre - half, centre + half], axis=1)
-            scores = t.sigmoid(logits)
-            keep = t.image.non_max_suppression(boxes, scores, 10, 0.5, 0.3)
-            padded, valid = t.raw_ops.NonMaxSuppressionV4(boxes=boxes, scores=scores, max_output_size=12,
-                                                          iou_threshold=0.4, score_threshold=0.2,
-                                                          pad_to_max_output_size=True)
-            chosen, chosen_scores = t.image.non_max_suppression_with_scores(boxes, scores, 8, 0.5, 0.1)
-            return t.gather(boxes, keep), padded, valid, chosen, chosen_scores
+            return nms_outputs(t, boxes, t.sigmoid(logits))
 
         def compute_output_spec(self, deltas, logits):
             return (k.KerasTensor((None, 4)), k.KerasTensor((12,), "int32"), k.KerasTensor((), "int32"),
@@ -176,16 +171,7 @@ def _tf1_while_loop():
             n = v1.placeholder(t.int32, [], name="n")
             w = v1.get_variable("loop/w", initializer=rng.standard_normal((3, 3)).astype(np.float32) * 0.5,
                                 use_resource=False)
-
-            def body(i, acc):
-                def inner(j, a):
-                    return j + 1, a * 0.9 + 0.1
-                _, acc = v1.while_loop(lambda j, a: j < 2, inner, [t.constant(0), acc])
-                step = v1.cond(t.equal(i % 2, 0), lambda: t.tanh(t.matmul(acc, w)), lambda: acc + x)
-                return i + 1, step
-            _, looped = v1.while_loop(lambda i, acc: i < n, body, [t.constant(0), x])
-            chosen = v1.cond(t.reduce_sum(x) > 0, lambda: looped * 2.0, lambda: looped - 1.0)
-            out = t.identity(chosen, name="output")
+            out = tf1_loops_and_conds(t, v1, x, n, w)
             session = v1.Session(graph=graph)
             session.run(v1.global_variables_initializer())
     finally:

@@ -316,22 +316,35 @@ def _tf1_control_flow(directory: Path, rng: np.random.Generator):
         v1.enable_control_flow_v2()
 
 
+def nms_outputs(t, boxes, scores):
+    """The kept boxes (NonMaxSuppressionV3) gathered, V4's padded indices and count, V5's indices and scores."""
+    keep = t.image.non_max_suppression(boxes, scores, 10, 0.5, 0.3)
+    padded, valid = t.raw_ops.NonMaxSuppressionV4(boxes=boxes, scores=scores, max_output_size=12,
+                                                  iou_threshold=0.4, score_threshold=0.2, pad_to_max_output_size=True)
+    chosen, chosen_scores = t.image.non_max_suppression_with_scores(boxes, scores, 8, 0.5, 0.1)
+    return t.gather(boxes, keep), padded, valid, chosen, chosen_scores
+
+
+def tf1_loops_and_conds(t, v1, x, n, w):
+    """"output": a while_loop of n steps (counter, accumulator, the invariant x) whose body runs a nested
+    while_loop and a cond, then a cond on the result; w is read inside the loop."""
+    def body(i, acc):
+        def inner(j, a):
+            return j + 1, a * 0.9 + 0.1
+        _, acc = v1.while_loop(lambda j, a: j < 2, inner, [t.constant(0), acc])
+        step = v1.cond(t.equal(i % 2, 0), lambda: t.tanh(t.matmul(acc, w)), lambda: acc + x)
+        return i + 1, step
+    _, looped = v1.while_loop(lambda i, acc: i < n, body, [t.constant(0), x])
+    chosen = v1.cond(t.reduce_sum(x) > 0, lambda: looped * 2.0, lambda: looped - 1.0)
+    return t.identity(chosen, name="output")
+
+
 def _tf1_control_flow_graph(t, v1, directory: Path, rng: np.random.Generator):
     graph = t.Graph()
     with graph.as_default():
         x = v1.placeholder(t.float32, [2, 3], name="x")
         n = v1.placeholder(t.int32, [], name="n")
-        w = t.constant(rng.standard_normal((3, 3)).astype(np.float32) * 0.5)
-
-        def body(i, acc):
-            def inner(j, a):
-                return j + 1, a * 0.9 + 0.1
-            _, acc = v1.while_loop(lambda j, a: j < 2, inner, [t.constant(0), acc])
-            step = v1.cond(t.equal(i % 2, 0), lambda: t.tanh(t.matmul(acc, w)), lambda: acc + x)
-            return i + 1, step
-        _, looped = v1.while_loop(lambda i, acc: i < n, body, [t.constant(0), x])
-        chosen = v1.cond(t.reduce_sum(x) > 0, lambda: looped * 2.0, lambda: looped - 1.0)
-        out = t.identity(chosen, name="output")
+        out = tf1_loops_and_conds(t, v1, x, n, t.constant(rng.standard_normal((3, 3)).astype(np.float32) * 0.5))
         feeds = [rng.standard_normal((2, 3)).astype(np.float32), np.array(5, np.int32)]
         with v1.Session(graph=graph) as session:
             expected = session.run(out, {x: feeds[0], n: feeds[1]})
