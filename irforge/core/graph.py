@@ -102,7 +102,8 @@ class Constant(Op):
     TYPE = "Const"
     element_type: ElementType = ElementType.f32
     shape: tuple[int, ...] = ()
-    data: np.ndarray | FileSlice | ScaledWeights | DeferredValue = field(default=None, metadata={"ir": False})  # type: ignore[assignment]
+    data: np.ndarray | FileSlice | ScaledWeights | DeferredValue = field(  # type: ignore[assignment]
+        default=None, metadata={"ir": False})
 
     def array(self) -> np.ndarray:
         if isinstance(self.data, FileSlice):
