@@ -72,6 +72,8 @@ def _find(nodes: list[Node], name: str, names_of) -> Node | None:
 
 
 def make_stateful(graph: Graph, pairs: dict[str, str]) -> int:
+    """Each {input: output} pair becomes one variable: the input's readers read it, the output's value is stored
+    in it. Every name is checked before the graph changes. Returns the number of variables made."""
     missing = []
     found = []
     for param_name, result_name in pairs.items():
