@@ -208,3 +208,28 @@ def int8_layer_share(xml: Path) -> tuple[int, int]:
         if rt["layerType"].astype(str) in ("Convolution", "FullyConnected", "MatMul", "GroupConvolution"):
             kinds.append(rt["runtimePrecision"].astype(str) in ("u8", "i8"))
     return sum(kinds), len(kinds)
+
+
+# INT8 models against their FP32 model, at task level: quantized outputs flip at rounding edges, so the IR's error
+# may be at most RATIO x the framework's own error on the same quantized model.
+RATIO = 1.25
+SHARE_FLOOR = 0.002   # a share of 0.2% of the elements counts as "none" (the framework's share may be exactly 0)
+
+
+def task_errors(outputs: list[list[np.ndarray]], references: list[list[np.ndarray]]) -> dict[str, float]:
+    """Task-level error of a runtime's outputs (one list per seed) against the FP32 model's."""
+    scaled = []
+    for got, want in zip(outputs, references):
+        for g, w in zip(got, want):
+            span = float(np.ptp(w)) or 1.0
+            scaled.append(np.abs(np.asarray(g, np.float64) - w).ravel() / span)
+    diff = np.concatenate(scaled)
+    return {"median": float(np.median(diff)), "p99": float(np.percentile(diff, 99)),
+            "share_over_1%": float(np.mean(diff > 0.01))}
+
+
+def assert_no_worse(ours: dict[str, float], theirs: dict[str, float], who: str, oracle: str) -> None:
+    for key, value in ours.items():
+        limit = RATIO * theirs[key] + (SHARE_FLOOR if key.startswith("share") else 0.0)
+        assert value <= limit, f"{who}: {key} {value:.5f} > {RATIO} x {oracle}'s {theirs[key]:.5f}\n" \
+                               f"ours {ours}\n{oracle} {theirs}"

@@ -13,14 +13,15 @@ from __future__ import annotations
 
 import os
 import sys
-from functools import lru_cache
+from functools import lru_cache, partial
 from pathlib import Path
 
 import numpy as np
 import pytest
 
 import irforge
-from oracles import int8_layer_share, openvino, run_many, run_onnxruntime, run_openvino, run_reference
+from oracles import (assert_no_worse, int8_layer_share, openvino, run_many, run_onnxruntime, run_openvino,
+                     run_reference, task_errors)
 
 sys.path.insert(0, os.path.dirname(__file__))
 import int8_zoo  # noqa: E402
@@ -28,29 +29,9 @@ import int8_zoo  # noqa: E402
 # Seeds per model: a rounding flip in an early layer moves many outputs, so a few inputs give a noisy error
 # (resnet18 QDQ over 4 seeds: the reference runtime's share 1.9x onnxruntime's; over 32: 1.007x).
 SEEDS_SMALL, SEEDS_HEAVY = 16, 32
-RATIO = 1.25
-SHARE_FLOOR = 0.002   # a share of 0.2% of the elements counts as "none" (onnxruntime's share may be exactly 0)
 CASES = [pytest.param(name, fmt, marks=[pytest.mark.heavy] if name in int8_zoo.HEAVY else [], id=f"{name}-{fmt}")
          for name in int8_zoo.FLOAT_MODELS for fmt in int8_zoo.FORMATS]
-
-
-def errors(outputs: list[list[np.ndarray]], references: list[list[np.ndarray]]) -> dict[str, float]:
-    """Task-level error of a runtime's outputs (one list per seed) against the FP32 model's."""
-    scaled = []
-    for got, want in zip(outputs, references):
-        for g, w in zip(got, want):
-            span = float(np.ptp(w)) or 1.0
-            scaled.append(np.abs(np.asarray(g, np.float64) - w).ravel() / span)
-    diff = np.concatenate(scaled)
-    return {"median": float(np.median(diff)), "p99": float(np.percentile(diff, 99)),
-            "share_over_1%": float(np.mean(diff > 0.01))}
-
-
-def assert_no_worse(ours: dict[str, float], theirs: dict[str, float], who: str) -> None:
-    for key, value in ours.items():
-        limit = RATIO * theirs[key] + (SHARE_FLOOR if key.startswith("share") else 0.0)
-        assert value <= limit, f"{who}: {key} {value:.5f} > {RATIO} x onnxruntime's {theirs[key]:.5f}\n" \
-                               f"ours {ours}\nonnxruntime {theirs}"
+no_worse = partial(assert_no_worse, oracle="onnxruntime")   # the IR vs the framework on the quantized model
 
 
 def seeds(name: str) -> range:
@@ -74,9 +55,9 @@ def test_quantized_model_is_as_accurate_as_onnxruntime(name, fmt, tmp_path):
     xml = convert(quantized, tmp_path / "int8")
     reference = fp32_outputs(name)
     feeds = [[int8_zoo.inputs(name, s)] for s in seeds(name)]
-    theirs = errors([run_onnxruntime(quantized, f) for f in feeds], reference)
-    assert_no_worse(errors(run_many("openvino", xml, feeds), reference), theirs, "OpenVINO")
-    assert_no_worse(errors(run_many("reference", xml, feeds), reference), theirs, "reference runtime")
+    theirs = task_errors([run_onnxruntime(quantized, f) for f in feeds], reference)
+    no_worse(task_errors(run_many("openvino", xml, feeds), reference), theirs, "OpenVINO")
+    no_worse(task_errors(run_many("reference", xml, feeds), reference), theirs, "reference runtime")
 
 
 @pytest.mark.parametrize("name,fmt", CASES)
@@ -119,6 +100,6 @@ def test_disable_weights_compression_gives_the_expanded_ir(name, fmt, tmp_path):
                     assert np.mean(diff > 1e-5) <= 0.01 and diff.max() <= 0.05, (run.__name__, diff.max())
     reference = fp32_outputs(name)
     feeds = [[int8_zoo.inputs(name, s)] for s in seeds(name)]
-    theirs = errors([run_onnxruntime(quantized, f) for f in feeds], reference)
-    assert_no_worse(errors(run_many("openvino", expanded, feeds), reference), theirs, "OpenVINO, expanded")
-    assert_no_worse(errors(run_many("reference", expanded, feeds), reference), theirs, "reference, expanded")
+    theirs = task_errors([run_onnxruntime(quantized, f) for f in feeds], reference)
+    no_worse(task_errors(run_many("openvino", expanded, feeds), reference), theirs, "OpenVINO, expanded")
+    no_worse(task_errors(run_many("reference", expanded, feeds), reference), theirs, "reference, expanded")

@@ -15,41 +15,22 @@ from __future__ import annotations
 
 import os
 import sys
+from functools import partial
 from pathlib import Path
 
 import numpy as np
 import pytest
 
 import irforge
-from oracles import int8_layer_share, openvino, run_many
+from oracles import assert_no_worse, int8_layer_share, openvino, run_many, task_errors
 
 sys.path.insert(0, os.path.dirname(__file__))
 import tf_int8_zoo as zoo  # noqa: E402
 
-RATIO = 1.25
-SHARE_FLOOR = 0.002   # a share of 0.2% of the elements counts as "none" (TensorFlow's share may be exactly 0)
 CASES = [pytest.param(name, quant, fmt, marks=[pytest.mark.heavy] if name in zoo.HEAVY else [],
                       id=f"{name}-{quant}-{fmt}")
          for name in zoo.MODELS for quant in zoo.QUANTIZATIONS for fmt in zoo.FORMATS]
-
-
-def errors(outputs: list[list[np.ndarray]], references: list[list[np.ndarray]]) -> dict[str, float]:
-    """Task-level error of a runtime's outputs (one list per seed) against the FP32 model's."""
-    scaled = []
-    for got, want in zip(outputs, references):
-        for g, w in zip(got, want):
-            span = float(np.ptp(w)) or 1.0
-            scaled.append(np.abs(np.asarray(g, np.float64) - w).ravel() / span)
-    diff = np.concatenate(scaled)
-    return {"median": float(np.median(diff)), "p99": float(np.percentile(diff, 99)),
-            "share_over_1%": float(np.mean(diff > 0.01))}
-
-
-def assert_no_worse(ours: dict[str, float], theirs: dict[str, float], who: str) -> None:
-    for key, value in ours.items():
-        limit = RATIO * theirs[key] + (SHARE_FLOOR if key.startswith("share") else 0.0)
-        assert value <= limit, f"{who}: {key} {value:.5f} > {RATIO} x TensorFlow's {theirs[key]:.5f}\n" \
-                               f"ours {ours}\nTensorFlow {theirs}"
+no_worse = partial(assert_no_worse, oracle="TensorFlow")   # the IR vs the framework on the quantized model
 
 
 def convert(model: Path, fmt: str, out: Path, **options) -> Path:
@@ -63,10 +44,10 @@ def test_qat_model_is_as_accurate_as_tensorflow(name, quant, fmt, tmp_path):
     case = zoo.case(name, quant)
     xml = convert(case.model("qat", fmt), fmt, tmp_path / "int8")
     reference, feeds = case.outputs("fp32"), case.feeds()
-    theirs = errors(case.outputs("qat"), reference)
+    theirs = task_errors(case.outputs("qat"), reference)
     assert theirs["median"] > 0, "the fake-quantized model computes the FP32 model's outputs: nothing to judge"
-    assert_no_worse(errors(run_many("openvino", xml, feeds), reference), theirs, "OpenVINO")
-    assert_no_worse(errors(run_many("reference", xml, feeds), reference), theirs, "reference runtime")
+    no_worse(task_errors(run_many("openvino", xml, feeds), reference), theirs, "OpenVINO")
+    no_worse(task_errors(run_many("reference", xml, feeds), reference), theirs, "reference runtime")
 
 
 @pytest.mark.parametrize("name,quant,fmt", CASES)
@@ -101,8 +82,8 @@ def test_disable_weights_compression_gives_the_expanded_ir(name, quant, fmt, tmp
             for a, b in zip(run_many(runtime, expanded, feeds[:4]), run_many(runtime, compressed, feeds[:4])):
                 diff = np.abs(a[0] - b[0]) / (float(np.ptp(b[0])) or 1.0)
                 assert np.mean(diff > 1e-5) <= 0.2 and diff.max() <= 0.05, (runtime, diff.max())
-    theirs = errors(case.outputs("qat"), reference)
-    assert_no_worse(errors(run_many("openvino", expanded, feeds), reference), theirs, "OpenVINO, expanded")
-    assert_no_worse(errors(run_many("reference", expanded, feeds), reference), theirs, "reference, expanded")
+    theirs = task_errors(case.outputs("qat"), reference)
+    no_worse(task_errors(run_many("openvino", expanded, feeds), reference), theirs, "OpenVINO, expanded")
+    no_worse(task_errors(run_many("reference", expanded, feeds), reference), theirs, "reference, expanded")
     int8, total = int8_layer_share(expanded)
     assert int8 == total
