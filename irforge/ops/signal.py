@@ -47,6 +47,7 @@ def _split(z: np.ndarray, dtype) -> np.ndarray:
 class _Transform(Op):
     VERSION = "opset7"
     COMPLEX_IN = True
+    COMPLEX_OUT = True
 
     def geometry(self, data: TensorInfo, axes: TensorInfo, signal: TensorInfo | None
                  ) -> tuple[list[Dim] | None, list[int] | None, list[int] | None]:
@@ -61,6 +62,23 @@ class _Transform(Op):
             sizes = [-1] * len(norm)
         return dims, norm, sizes
 
+    def infer(self, data: TensorInfo, axes: TensorInfo, signal: TensorInfo | None = None) -> list[TensorInfo]:
+        dims, norm, sizes = self.geometry(data, axes, signal)
+        if dims is None:
+            return [TensorInfo(data.element_type, PartialShape(None))]
+        if norm is None or sizes is None:
+            dims = [DYNAMIC] * len(dims)
+        else:
+            dims = self.output_dims(dims, norm, sizes)
+        return [TensorInfo(data.element_type, PartialShape(dims + [2] if self.COMPLEX_OUT else dims))]
+
+    def output_dims(self, dims: list[Dim], norm: list[int], sizes: list[int]) -> list[Dim]:
+        """The signal dims after the transform: each axis takes its signal size (-1 keeps it)."""
+        for a, s in zip(norm, sizes):
+            if s >= 0:
+                dims[a] = s
+        return dims
+
 
 @dataclass(frozen=True)
 class DFT(_Transform):
@@ -68,17 +86,6 @@ class DFT(_Transform):
 
     TYPE = "DFT"
     INVERSE = False
-
-    def infer(self, data: TensorInfo, axes: TensorInfo, signal: TensorInfo | None = None) -> list[TensorInfo]:
-        dims, norm, sizes = self.geometry(data, axes, signal)
-        if dims is None:
-            return [TensorInfo(data.element_type, PartialShape(None))]
-        if norm is None or sizes is None:
-            return [TensorInfo(data.element_type, PartialShape([DYNAMIC] * len(dims) + [2]))]
-        for a, s in zip(norm, sizes):
-            if s >= 0:
-                dims[a] = s
-        return [TensorInfo(data.element_type, PartialShape(dims + [2]))]
 
     def evaluate(self, data, axes, signal=None):
         rank = data.ndim - 1
@@ -105,18 +112,11 @@ class RDFT(_Transform):
     VERSION = "opset9"
     COMPLEX_IN = False
 
-    def infer(self, data: TensorInfo, axes: TensorInfo, signal: TensorInfo | None = None) -> list[TensorInfo]:
-        dims, norm, sizes = self.geometry(data, axes, signal)
-        if dims is None:
-            return [TensorInfo(data.element_type, PartialShape(None))]
-        if norm is None or sizes is None:
-            return [TensorInfo(data.element_type, PartialShape([DYNAMIC] * len(dims) + [2]))]
-        for a, s in zip(norm, sizes):
-            if s >= 0:
-                dims[a] = s
+    def output_dims(self, dims: list[Dim], norm: list[int], sizes: list[int]) -> list[Dim]:
+        dims = super().output_dims(dims, norm, sizes)
         last = dims[norm[-1]]
         dims[norm[-1]] = last // 2 + 1 if isinstance(last, int) else DYNAMIC
-        return [TensorInfo(data.element_type, PartialShape(dims + [2]))]
+        return dims
 
     def evaluate(self, data, axes, signal=None):
         norm = [normalize_axis(int(a), data.ndim) for a in np.asarray(axes).reshape(-1)]
@@ -131,19 +131,13 @@ class IRDFT(_Transform):
 
     TYPE = "IRDFT"
     VERSION = "opset9"
+    COMPLEX_OUT = False
 
-    def infer(self, data: TensorInfo, axes: TensorInfo, signal: TensorInfo | None = None) -> list[TensorInfo]:
-        dims, norm, sizes = self.geometry(data, axes, signal)
-        if dims is None:
-            return [TensorInfo(data.element_type, PartialShape(None))]
-        if norm is None or sizes is None:
-            return [TensorInfo(data.element_type, PartialShape([DYNAMIC] * len(dims)))]
+    def output_dims(self, dims: list[Dim], norm: list[int], sizes: list[int]) -> list[Dim]:
         last = dims[norm[-1]]
-        for a, s in zip(norm[:-1], sizes[:-1]):
-            if s >= 0:
-                dims[a] = s
+        dims = super().output_dims(dims, norm[:-1], sizes[:-1])
         dims[norm[-1]] = sizes[-1] if sizes[-1] >= 0 else (2 * (last - 1) if isinstance(last, int) else DYNAMIC)
-        return [TensorInfo(data.element_type, PartialShape(dims))]
+        return dims
 
     def evaluate(self, data, axes, signal=None):
         rank = data.ndim - 1
