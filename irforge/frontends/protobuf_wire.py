@@ -30,6 +30,7 @@ def read_varint(buf, pos: int, path: str) -> tuple[int, int]:
 
 
 def encode_varint(value: int) -> bytes:
+    value &= (1 << 64) - 1     # negative ints are written as 10-byte two's complement, as protobuf writes them
     out = bytearray()
     while True:
         byte = value & 0x7F

@@ -10,6 +10,9 @@ from typing import BinaryIO, Sequence
 
 import numpy as np
 
+from irforge.frontends.protobuf_wire import encode_varint as varint
+from irforge.frontends.protobuf_wire import length_field as length_delimited
+
 VARINT, FIXED64, LEN, FIXED32 = 0, 1, 2, 5
 
 # V1LayerParameter.LayerType numbers of the layer types the tests write in the old format.
@@ -17,25 +20,8 @@ V1_TYPES = {"Convolution": 4, "InnerProduct": 14, "ReLU": 18, "Pooling": 17, "So
             "Dropout": 6, "LRN": 15, "Eltwise": 25, "Sigmoid": 19, "TanH": 23, "Power": 26, "Flatten": 8}
 
 
-def varint(value: int) -> bytes:
-    value &= (1 << 64) - 1     # negative ints are written as 10-byte two's complement
-    out = bytearray()
-    while True:
-        byte = value & 0x7F
-        value >>= 7
-        if value:
-            out.append(byte | 0x80)
-        else:
-            out.append(byte)
-            return bytes(out)
-
-
 def key(number: int, wire: int) -> bytes:
     return varint((number << 3) | wire)
-
-
-def length_delimited(number: int, payload: bytes) -> bytes:
-    return key(number, LEN) + varint(len(payload)) + payload
 
 
 def string(number: int, text: str) -> bytes:
