@@ -28,7 +28,7 @@ from irforge.core.graph import Graph, Node, Origin, Output
 from irforge.core.layout import Layout
 from irforge.core.op import Op
 from irforge.core.shape import PartialShape
-from irforge.errors import OptionError, UnsupportedOps
+from irforge.errors import ConversionError, OptionError, UnsupportedOps
 from irforge.option_values import fit_value
 
 if TYPE_CHECKING:
@@ -209,6 +209,10 @@ class NodeBuilder:
     def out(self, op: Op, *inputs: Output, name: str = "") -> Output:
         return self.add(op, *inputs, name=name).outputs[0]
 
+    def error(self, message: str) -> ConversionError:
+        """An error naming this framework node (frontends add their op type and place)."""
+        return ConversionError(message, node=self.origin.source_name)
+
     def const(self, value, element_type: ElementType | None = None, name: str = "") -> Output:
         out = self.graph.constant(value, element_type, name=name or f"{self.origin.source_name}/const")
         out.node.origin = self.origin  # part of this framework node (not one of its inputs) for --input node cuts
@@ -226,3 +230,20 @@ class NodeBuilder:
                 producers.append(out.node)
         for i, node in enumerate(producers):
             node.name = self.origin.source_name if i == 0 else f"{self.origin.source_name}:{i}"
+
+
+def channels_first(b: NodeBuilder, x: Output) -> Output:
+    """NHWC -> NCHW (any spatial rank), for ops OpenVINO defines channels-first on channels-last models (TensorFlow,
+    com.microsoft's channels_last ops); the sink_transposes pass folds the pairs this leaves between layers."""
+    rank = x.shape.rank
+    if rank is None:
+        raise b.error("a channels-last input of unknown rank cannot be transposed to channels-first")
+    return b.out(ops.Transpose(), x, b.const(np.array([0, rank - 1, *range(1, rank - 1)], np.int64)))
+
+
+def channels_last(b: NodeBuilder, x: Output) -> Output:
+    """NCHW -> NHWC: back to the model's own layout."""
+    rank = x.shape.rank
+    if rank is None:
+        raise b.error("a channels-first output of unknown rank cannot be transposed back")
+    return b.out(ops.Transpose(), x, b.const(np.array([0, *range(2, rank), 1], np.int64)))

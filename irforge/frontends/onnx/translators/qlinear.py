@@ -12,6 +12,8 @@ import numpy as np
 from irforge import ops
 from irforge.core.element_type import ElementType
 from irforge.core.graph import Output
+from irforge.frontends.base import channels_first as to_channels_first
+from irforge.frontends.base import channels_last as to_channels_last
 
 from ..node import OnnxNode
 from . import nn
@@ -38,19 +40,6 @@ def _output(n: OnnxNode, y: Output, scale_index: int, et: ElementType) -> Output
     return quantize(n, y, q)
 
 
-def _channels_first(n: OnnxNode, x: Output) -> Output:
-    """com.microsoft ops with channels_last=1 take NHWC: move the channels to axis 1 for the OpenVINO op."""
-    rank = x.shape.rank
-    if rank is None:
-        raise n.error("channels_last needs an input of known rank")
-    return n.out(ops.Transpose(), x, n.const(i64([0, rank - 1, *range(1, rank - 1)])))
-
-
-def _channels_last(n: OnnxNode, y: Output) -> Output:
-    rank = y.shape.rank
-    return n.out(ops.Transpose(), y, n.const(i64([0, *range(2, rank), 1])))  # type: ignore[arg-type]
-
-
 def _bias(n: OnnxNode, index: int, scale: np.ndarray, channels_axis_rank: int | None) -> Output | None:
     """An int32 bias quantized with `scale` (zero point 0) as an f32 constant, shaped for a channel axis 1 of a
     tensor of rank channels_axis_rank (None: as it is)."""
@@ -73,7 +62,7 @@ def qlinear_conv(n: OnnxNode) -> list[Output]:
     channels_last = bool(n.attr("channels_last", 0))
     x = _input(n, 0, None)
     if channels_last:
-        x = _channels_first(n, x)
+        x = to_channels_first(n, x)
     w = _input(n, 3, 0)
     y = convolution(n, x, w)
     x_scale, w_scale = n.value(1), n.value(4)
@@ -82,7 +71,7 @@ def qlinear_conv(n: OnnxNode) -> list[Output]:
             raise n.error("a bias needs constant x_scale and w_scale")
         y = n.out(ops.Add(), y, _bias(n, 8, np.asarray(x_scale) * np.asarray(w_scale), y.shape.rank or 4))
     if channels_last:
-        y = _channels_last(n, y)
+        y = to_channels_last(n, y)
     return [_output(n, y, 6, n.input(0).element_type)]
 
 
@@ -142,7 +131,7 @@ qlinear_leaky_relu = _unary(lambda n, x: n.out(ops.PRelu(), x, n.const(np.array(
 def _average_pool(n: OnnxNode, x: Output) -> Output:
     channels_last = bool(n.attr("channels_last", 0))
     if channels_last:
-        x = _channels_first(n, x)
+        x = to_channels_first(n, x)
     kernel = n.ints("kernel_shape")
     if not kernel:
         raise n.error("kernel_shape is required")
@@ -150,7 +139,7 @@ def _average_pool(n: OnnxNode, x: Output) -> Output:
     attrs["kernel"] = tuple(kernel)
     attrs["rounding_type"] = ops.RoundingType.CEIL_TORCH if n.attr("ceil_mode", 0) else ops.RoundingType.FLOOR
     y = n.out(ops.AvgPool(**attrs, exclude_pad=not n.attr("count_include_pad", 0)), x)
-    return _channels_last(n, y) if channels_last else y
+    return to_channels_last(n, y) if channels_last else y
 
 
 def _global_average_pool(n: OnnxNode, x: Output) -> Output:

@@ -49,19 +49,3 @@ def scalar_like(n: TfNode, value: float, like: Output) -> Output:
 
 def cast_to(n: TfNode, x: Output, et: ElementType) -> Output:
     return x if x.element_type == et else n.out(ops.Convert(destination_type=et), x)
-
-
-def channels_first(n: TfNode, x: Output) -> Output:
-    """NHWC -> NCHW (any spatial rank); the sink_transposes pass folds the pairs this leaves between layers."""
-    rank = x.shape.rank
-    if rank is None:
-        raise n.error("a channels-last input of unknown rank cannot be transposed to channels-first")
-    return n.out(ops.Transpose(), x, n.const(i64([0, rank - 1, *range(1, rank - 1)])))
-
-
-def channels_last(n: TfNode, x: Output) -> Output:
-    """NCHW -> NHWC: back to the model's own layout."""
-    rank = x.shape.rank
-    if rank is None:
-        raise n.error("a channels-first output of unknown rank cannot be transposed back")
-    return n.out(ops.Transpose(), x, n.const(i64([0, *range(2, rank), 1])))

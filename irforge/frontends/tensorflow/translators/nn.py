@@ -9,10 +9,11 @@ from __future__ import annotations
 
 from irforge import ops
 from irforge.core.graph import Output
+from irforge.frontends.base import channels_first, channels_last
 from irforge.ops import AutoPad, RoundingType
 
 from ..node import TfNode
-from .generic import channels_first, channels_last, i64, scalar_like
+from .generic import i64, scalar_like
 
 PADDING = {"SAME": AutoPad.SAME_UPPER, "VALID": AutoPad.VALID, "EXPLICIT": AutoPad.EXPLICIT}
 
